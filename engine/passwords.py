@@ -1,0 +1,88 @@
+"""Password hashing and the account's password rules.
+
+Hashes come from werkzeug's scrypt helpers (a Flask dependency already). Neither passwords nor
+hashes ever leave this module in messages: every refusal says what rule failed, never the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.errors import InvalidValue
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+STRONG_MIN_LENGTH = 12
+
+# Verifying an unknown user's password still costs one scrypt run, so response times do not
+# reveal which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of `password`."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches `password_hash`; constant work when there is no hash."""
+    if not password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
+def check_password_rules(password: str, *, strong: bool) -> None:
+    """Refuse a password that breaks the account's rules, saying which rule."""
+    if len(password) > MAX_LENGTH:
+        raise InvalidValue(f"the password is longer than {MAX_LENGTH} characters")
+    if any(ch in "\r\n\x00" for ch in password):
+        raise InvalidValue("the password contains a line break or NUL character")
+    if not strong:
+        if len(password) < MIN_LENGTH:
+            raise InvalidValue(f"the password must have at least {MIN_LENGTH} characters")
+        return
+    missing = []
+    if len(password) < STRONG_MIN_LENGTH:
+        missing.append(f"at least {STRONG_MIN_LENGTH} characters")
+    if not any(ch.islower() for ch in password):
+        missing.append("a lowercase letter")
+    if not any(ch.isupper() for ch in password):
+        missing.append("an uppercase letter")
+    if not any(ch.isdigit() for ch in password):
+        missing.append("a digit")
+    if not any(ch in string.punctuation or ch.isspace() for ch in password):
+        missing.append("a symbol")
+    if missing:
+        raise InvalidValue(
+            "the account requires strong passwords; this one needs " + ", ".join(missing)
+        )
+
+
+def is_strong(password: str) -> bool:
+    """True when `password` passes the strong-password rules."""
+    try:
+        check_password_rules(password, strong=True)
+    except InvalidValue:
+        return False
+    return True
+
+
+def new_token() -> str:
+    """A fresh API token: 256 bits from the operating system's CSPRNG."""
+    return "qbt_" + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """The stored form of an API token. Tokens are random, so a plain SHA-256 is enough."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def same_digest(a: str, b: str) -> bool:
+    """Constant-time comparison of two digests."""
+    return hmac.compare_digest(a, b)

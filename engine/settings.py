@@ -1,0 +1,118 @@
+"""Configuration from the environment.
+
+Everything the engine needs to know about where it runs comes from a handful of environment
+variables (see the README's configuration table). This module turns them into a `Settings`
+value and turns `DATABASE_URL` into the environment eventsourcing's persistence modules read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from engine.errors import ConfigurationError
+
+DEFAULT_SQLITE_PATH = Path("var") / "qbtransfer.sqlite3"
+DEFAULT_PORT = 8000
+
+# The application name fixes PostgreSQL table names (transferengine_events, ...) and the prefix
+# of application-specific environment keys; it must not follow a class rename.
+APPLICATION_NAME = "TransferEngine"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the engine keeps its events and how the outside world reaches it."""
+
+    database_url: str | None = None
+    public_url: str | None = None
+    port: int = DEFAULT_PORT
+    base_dir: Path = Path(".")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `environ` (default: the process environment)."""
+        environ = os.environ if environ is None else environ
+        port_text = environ.get("PORT") or str(DEFAULT_PORT)
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigurationError(f"PORT must be a number, not {port_text!r}") from None
+        return cls(
+            database_url=environ.get("DATABASE_URL") or None,
+            public_url=(environ.get("PUBLIC_URL") or "").rstrip("/") or None,
+            port=port,
+            base_dir=Path.cwd(),
+        )
+
+    @property
+    def effective_public_url(self) -> str:
+        """The URL QBWC and browsers use to reach this server."""
+        return self.public_url or f"http://localhost:{self.port}"
+
+    def eventstore_env(self) -> dict[str, str]:
+        """The eventsourcing environment for `DATABASE_URL`, with compression on."""
+        env = database_env(self.database_url, self.base_dir)
+        env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        return env
+
+    def describe_database(self) -> str:
+        """A human description of the store, without any password."""
+        env = database_env(self.database_url, self.base_dir)
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            return f"SQLite {env['SQLITE_DBNAME']}"
+        return (
+            f"PostgreSQL {env['POSTGRES_USER']}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
+            f"/{env['POSTGRES_DBNAME']} (schema {env['POSTGRES_SCHEMA']})"
+        )
+
+
+def database_env(database_url: str | None, base_dir: Path) -> dict[str, str]:
+    """Translate a SQLAlchemy-style database URL into eventsourcing persistence settings.
+
+    Unset means the embedded SQLite file `var/qbtransfer.sqlite3` under `base_dir`, whose folder
+    is created on first use.
+    """
+    if not database_url:
+        return _sqlite_env(base_dir / DEFAULT_SQLITE_PATH)
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path has the path "/relative/path"; sqlite:////abs has "//abs".
+        raw = unquote(parts.path)
+        if parts.netloc:
+            raise ConfigurationError(
+                "DATABASE_URL for SQLite takes no host: use sqlite:///relative/path "
+                "or sqlite:////absolute/path"
+            )
+        if not raw.startswith("/") or raw == "/":
+            raise ConfigurationError("DATABASE_URL for SQLite needs a file path after sqlite:///")
+        path = Path(raw[1:])
+        return _sqlite_env(path if path.is_absolute() else base_dir / path)
+    if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise ConfigurationError("DATABASE_URL for PostgreSQL must name a database")
+        query = parse_qs(parts.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["8"])[0],
+        }
+    raise ConfigurationError(
+        f"DATABASE_URL scheme {parts.scheme or '(none)'!r} is not supported: "
+        "use sqlite:///path or postgresql://user:password@host:port/database"
+    )
+
+
+def _sqlite_env(path: Path) -> dict[str, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}

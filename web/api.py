@@ -1,0 +1,249 @@
+"""The JSON admin API under /api/v1, authenticated with the tokens `qbtransfer tokens create`
+prints. Each route parses its input, calls one engine command and maps refusals to
+`{"error": ..., "detail": ...}` with a 4xx status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import DomainError, InvalidValue
+from web import get_engine, get_settings
+
+api = Blueprint("api", __name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.error, self.detail = status, error, detail
+
+
+@api.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return jsonify(error=exc.error, detail=exc.detail), exc.status
+
+
+@api.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    status = exc.status if 400 <= exc.status < 500 else 422
+    return jsonify(error=exc.code, detail=exc.message), status
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return jsonify(error=exc.name.lower().replace(" ", "_"), detail=exc.description), exc.code
+
+
+@api.before_request
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
+    name = get_engine().authenticate_token(token.strip())
+    if name is None:
+        raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
+    g.actor = f"token:{name}"
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", "the request body must be a JSON object")
+    return data
+
+
+def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = False):
+    if name not in data or data[name] is None:
+        if required:
+            raise InvalidValue(f"{name!r} is required")
+        return None
+    value = data[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise InvalidValue(f"{name!r} must be a {names}")
+    return value
+
+
+def _only(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidValue(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+
+
+# -- account -----------------------------------------------------------------------------------
+
+
+@api.get("/account")
+def show_account():
+    return jsonify(get_engine().get_account())
+
+
+@api.patch("/account")
+def change_account():
+    data = _body()
+    _only(data, {"status", "strong_passwords", "password_expiry_days", "lockout_attempts"})
+    kwargs: dict[str, Any] = {
+        "status": _field(data, "status", str),
+        "strong_passwords": _field(data, "strong_passwords", bool),
+        "lockout_attempts": _field(data, "lockout_attempts", int),
+    }
+    if "password_expiry_days" in data:
+        kwargs["password_expiry_days"] = _field(data, "password_expiry_days", int)
+    return jsonify(get_engine().change_account(**kwargs))
+
+
+# -- users -------------------------------------------------------------------------------------
+
+
+@api.get("/users")
+def list_users():
+    return jsonify(users=get_engine().list_users())
+
+
+@api.post("/users")
+def create_user():
+    data = _body()
+    _only(data, {"username", "security_level", "tracking_id", "display_name", "password"})
+    user = get_engine().create_user(
+        _field(data, "username", str, required=True),
+        security_level=_field(data, "security_level", str, required=True),
+        tracking_id=_field(data, "tracking_id", str),
+        display_name=_field(data, "display_name", str),
+        password=_field(data, "password", str),
+    )
+    return jsonify(user), 201
+
+
+@api.get("/users/<username>")
+def show_user(username: str):
+    return jsonify(get_engine().get_user(username))
+
+
+@api.patch("/users/<username>")
+def change_user(username: str):
+    data = _body()
+    _only(data, {"status", "password", "expire_password"})
+    return jsonify(
+        get_engine().change_user(
+            username,
+            status=_field(data, "status", str),
+            password=_field(data, "password", str),
+            expire_password=bool(_field(data, "expire_password", bool)),
+        )
+    )
+
+
+# -- connectors --------------------------------------------------------------------------------
+
+SETTING_FIELDS = {
+    "transfer_invoices": "invoices",
+    "transfer_timesheets": "timesheets",
+    "transfer_expense_reports": "expense_reports",
+    "transfer_purchase_orders": "purchase_orders",
+}
+
+
+@api.get("/connectors")
+def list_connectors():
+    return jsonify(connectors=get_engine().list_connectors())
+
+
+@api.post("/connectors")
+def create_connector():
+    data = _body()
+    _only(data, {"name", "api_user"})
+    connector = get_engine().create_connector(
+        name=_field(data, "name", str, required=True),
+        api_username=_field(data, "api_user", str, required=True),
+    )
+    return jsonify(connector), 201
+
+
+@api.get("/connectors/<ref>")
+def show_connector(ref: str):
+    return jsonify(get_engine().get_connector(ref))
+
+
+@api.patch("/connectors/<ref>")
+def change_connector(ref: str):
+    data = _body()
+    _only(
+        data,
+        set(SETTING_FIELDS)
+        | {"name", "api_user", "sync_inventory_now", "emails", "auto_run_minutes",
+           "income_account", "transfer_taxes_directly"},
+    )
+    transfers = {
+        kind: value
+        for field, kind in SETTING_FIELDS.items()
+        if (value := _field(data, field, bool)) is not None
+    }
+    kwargs: dict[str, Any] = {}
+    if "income_account" in data:
+        kwargs["income_account"] = _field(data, "income_account", str)
+    emails = data.get("emails")
+    if isinstance(emails, list) and all(isinstance(e, str) for e in emails):
+        emails = ";".join(emails)
+    elif emails is not None and not isinstance(emails, str):
+        raise InvalidValue("'emails' must be a ';'-separated string or a list of strings")
+    return jsonify(
+        get_engine().change_connector(
+            ref,
+            name=_field(data, "name", str),
+            api_username=_field(data, "api_user", str),
+            transfers=transfers,
+            sync_inventory_now=bool(_field(data, "sync_inventory_now", bool)),
+            emails=emails,
+            auto_run_minutes=_field(data, "auto_run_minutes", int),
+            transfer_taxes_directly=_field(data, "transfer_taxes_directly", bool),
+            **kwargs,
+        )
+    )
+
+
+@api.post("/connectors/<ref>/qwc")
+def download_qwc(ref: str):
+    """A new .qwc file (and so a new registration) as a download."""
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise InvalidValue("the request body must be a JSON object")
+    _only(data, {"user"})
+    issued = get_engine().issue_qwc(
+        ref,
+        public_url=get_settings().effective_public_url,
+        issued_by=g.actor,
+        username=_field(data, "user", str),
+    )
+    return Response(
+        issued["qwc"],
+        mimetype="application/x-qwc",
+        headers={
+            "Content-Disposition": f'attachment; filename="{issued["filename"]}"',
+            "X-Registration-Id": issued["registration_id"],
+        },
+    )
+
+
+@api.get("/connectors/<ref>/registrations")
+def list_registrations(ref: str):
+    return jsonify(registrations=get_engine().list_registrations(ref))
+
+
+@api.get("/registrations/<registration_id>")
+def show_registration(registration_id: str):
+    return jsonify(get_engine().get_registration(registration_id))
+
+
+@api.post("/registrations/<registration_id>/revoke")
+def revoke_registration(registration_id: str):
+    data = request.get_json(silent=True) or {}
+    reason = data.get("reason", "") if isinstance(data, dict) else ""
+    if not isinstance(reason, str):
+        raise InvalidValue("'reason' must be a string")
+    return jsonify(
+        get_engine().revoke_registration(registration_id, reason=reason, revoked_by=g.actor)
+    )

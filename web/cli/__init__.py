@@ -1,0 +1,50 @@
+"""The `qbtransfer` command line.
+
+The contract scripts rely on: with `--json` a command prints one JSON object on stdout; a
+refusal exits with code 2, prints one line on stderr and changes nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from engine.errors import DomainError
+from web.cli.account import account
+from web.cli.common import QbGroup
+from web.cli.connectors import connectors, registrations
+from web.cli.server import serve, worker
+from web.cli.tokens import tokens
+from web.cli.users import users
+
+
+@click.group(cls=QbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qbtransfer")
+def cli() -> None:
+    """qbtransfer: move PSA billing work into QuickBooks Desktop through the Web Connector."""
+
+
+for _command in (users, account, connectors, registrations, tokens, serve, worker):
+    cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `qbtransfer` console script."""
+    try:
+        cli.main(args=argv, prog_name="qbtransfer", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("error: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+        sys.exit(2)
+    except DomainError as exc:
+        click.echo(f"error: {_one_line(exc.message)}", err=True)
+        sys.exit(2)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

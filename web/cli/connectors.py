@@ -1,0 +1,169 @@
+"""`qbtransfer connectors ...` and `qbtransfer registrations ...`: web connectors, their
+settings and their .qwc files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from engine.errors import InvalidValue
+from engine.settings import Settings
+from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
+
+CONNECTOR_KEYS = [
+    "id", "name", "is_default", "api_user", "file_id", "app_name", "transfer_invoices",
+    "transfer_timesheets", "transfer_expense_reports", "transfer_purchase_orders",
+    "sync_inventory_on_next_run", "income_account", "emails", "transfer_taxes_directly",
+    "auto_run_minutes", "registrations",
+]
+
+
+def _connector_table(result: dict) -> str:
+    rows = result["connectors"]
+    if not rows:
+        return "no web connectors yet"
+    return "\n".join(
+        f"{c['id']}  {c['name']}{' (default)' if c['is_default'] else ''}  api user: {c['api_user']}"
+        for c in rows
+    )
+
+
+@click.group(cls=QbGroup)
+def connectors() -> None:
+    """Create web connectors, change their settings and download .qwc files."""
+
+
+@connectors.command("create")
+@click.option("--name", required=True, help="Name it after the QuickBooks company file.")
+@click.option("--api-user", required=True, help="The API-only user QBWC communicates as.")
+@json_option
+def create(name, api_user, as_json):
+    """Create a web connector. The first one is the default, forever."""
+    with engine() as app:
+        result = app.create_connector(name=name, api_username=api_user)
+    emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS))
+
+
+@connectors.command("list")
+@json_option
+def list_(as_json):
+    """List the web connectors, the default first."""
+    with engine() as app:
+        result = {"connectors": app.list_connectors()}
+    emit(result, as_json, _connector_table)
+
+
+@connectors.command("show")
+@click.argument("connector")
+@json_option
+def show(connector, as_json):
+    """Show one web connector (by id or name)."""
+    with engine() as app:
+        result = app.get_connector(connector)
+    emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS))
+
+
+@connectors.command("set")
+@click.argument("connector")
+@click.option("--name", help="Rename the connector.")
+@click.option("--api-user", help="Communicate with QuickBooks as this API-only user.")
+@click.option("--transfer-invoices", type=ON_OFF, help="Transfer invoices and sync paid dates.")
+@click.option("--transfer-timesheets", type=ON_OFF)
+@click.option("--transfer-expense-reports", type=ON_OFF)
+@click.option("--transfer-purchase-orders", type=ON_OFF,
+              help="Transfer purchase orders and sync inventory (one connector only).")
+@click.option("--sync-inventory-now", is_flag=True,
+              help="Full inventory sync during the next QuickBooks-initiated communication.")
+@click.option("--emails", help="';'-separated addresses told about transfer errors ('' clears).")
+@click.option("--auto-run-minutes", type=int, help="How often QBWC runs this connector (>= 15).")
+@click.option("--income-account", help="QuickBooks income account for new inventory items.")
+@click.option("--transfer-taxes-directly", type=ON_OFF,
+              help="Legacy, US QuickBooks only: send the PSA's tax as an invoice line.")
+@json_option
+def set_(connector, name, api_user, transfer_invoices, transfer_timesheets,
+         transfer_expense_reports, transfer_purchase_orders, sync_inventory_now, emails,
+         auto_run_minutes, income_account, transfer_taxes_directly, as_json):
+    """Change a web connector's settings; each change is recorded as its own event."""
+    transfers = {
+        kind: on_off(value)
+        for kind, value in (
+            ("invoices", transfer_invoices),
+            ("timesheets", transfer_timesheets),
+            ("expense_reports", transfer_expense_reports),
+            ("purchase_orders", transfer_purchase_orders),
+        )
+        if value is not None
+    }
+    kwargs = {} if income_account is None else {"income_account": income_account}
+    with engine() as app:
+        result = app.change_connector(
+            connector,
+            name=name,
+            api_username=api_user,
+            transfers=transfers,
+            sync_inventory_now=sync_inventory_now,
+            emails=emails,
+            auto_run_minutes=auto_run_minutes,
+            transfer_taxes_directly=on_off(transfer_taxes_directly),
+            **kwargs,
+        )
+    emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS))
+
+
+@connectors.command("qwc")
+@click.argument("connector")
+@click.option("--user", "username", help="The API user the file is for (default: the connector's).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the file here instead of standard output.")
+def qwc(connector, username, output):
+    """Write a new .qwc file for a web connector: every download is a new registration."""
+    if output is not None and output.parent and not output.parent.exists():
+        raise InvalidValue(f"folder {str(output.parent)!r} does not exist")
+    with engine() as app:
+        issued = app.issue_qwc(
+            connector,
+            public_url=Settings.from_env().effective_public_url,
+            issued_by=actor(),
+            username=username,
+        )
+    if output is None:
+        click.echo(issued["qwc"], nl=False)
+        return
+    output.write_text(issued["qwc"], encoding="utf-8")
+    click.echo(f"wrote {output} (registration {issued['registration_id']})", err=True)
+
+
+@click.group(cls=QbGroup)
+def registrations() -> None:
+    """List and revoke downloaded .qwc files."""
+
+
+@registrations.command("list")
+@click.option("--connector", required=True, help="The web connector (id or name).")
+@json_option
+def registrations_list(connector, as_json):
+    """List every .qwc issued for a connector."""
+    with engine() as app:
+        result = {"registrations": app.list_registrations(connector)}
+    emit(
+        result,
+        as_json,
+        lambda r: "\n".join(
+            f"{x['id']}  {x['username']:<20} {x['issued_at']}  by {x['issued_by']}"
+            f"{'  REVOKED' if x['revoked'] else ''}"
+            for x in r["registrations"]
+        )
+        or "no .qwc files issued yet",
+    )
+
+
+@registrations.command("revoke")
+@click.argument("registration")
+@click.option("--reason", default="", help="Why (shown to whoever looks later).")
+@json_option
+def registrations_revoke(registration, reason, as_json):
+    """Revoke a downloaded .qwc; QBWC then gets code 90101 and must download a new one."""
+    with engine() as app:
+        result = app.revoke_registration(registration, reason=reason, revoked_by=actor())
+    emit(result, as_json, describe)

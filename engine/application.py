@@ -376,8 +376,12 @@ class TransferEngine(Application):
         api_token = ApiToken.issue(name, passwords.token_digest(token), now)
         account.register_token(api_token.id)
         self.save(account, api_token)
-        return {"id": str(api_token.id), "name": api_token.name, "token": token,
-                "created_at": now.isoformat()}
+        return {
+            "id": str(api_token.id),
+            "name": api_token.name,
+            "token": token,
+            "created_at": now.isoformat(),
+        }
 
     def authenticate_token(self, token: str) -> str | None:
         """The name of the live token `token`, or None."""

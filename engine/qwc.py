@@ -17,10 +17,29 @@ from lxml import etree
 
 from engine.errors import InvalidValue
 
-REQUIRED = ("AppName", "AppID", "AppURL", "AppDescription", "AppSupport", "UserName",
-            "OwnerID", "FileID", "QBType")
-OPTIONAL = ("AppDisplayName", "AppUniqueName", "Scheduler", "IsReadOnly", "PersonalDataPref",
-            "UnattendedModePref", "AuthFlags", "Notify", "Style", "CertURL")
+REQUIRED = (
+    "AppName",
+    "AppID",
+    "AppURL",
+    "AppDescription",
+    "AppSupport",
+    "UserName",
+    "OwnerID",
+    "FileID",
+    "QBType",
+)
+OPTIONAL = (
+    "AppDisplayName",
+    "AppUniqueName",
+    "Scheduler",
+    "IsReadOnly",
+    "PersonalDataPref",
+    "UnattendedModePref",
+    "AuthFlags",
+    "Notify",
+    "Style",
+    "CertURL",
+)
 ENUMS = {
     "QBType": ("QBFS", "QBPOS"),
     "IsReadOnly": ("true", "false"),
@@ -36,8 +55,9 @@ BRACED_GUID = re.compile(
 AUTH_FLAGS = re.compile(r"^0x[0-9A-Fa-f]{1,8}$")
 INTUIT_DOMAINS = ("intuit.com", "quickbooks.com")
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          dtd_validation=False, huge_tree=False)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+)
 
 
 class QwcRefused(InvalidValue):
@@ -88,8 +108,12 @@ def build_qwc(spec: QwcSpec) -> str:
         etree.SubElement(root, tag).text = value
     scheduler = etree.SubElement(root, "Scheduler")
     etree.SubElement(scheduler, "RunEveryNMinutes").text = str(spec.run_every_minutes)
-    defaults = {"IsReadOnly": "false", "UnattendedModePref": "umpOptional",
-                "PersonalDataPref": "pdpNotNeeded", "Style": "Document"}
+    defaults = {
+        "IsReadOnly": "false",
+        "UnattendedModePref": "umpOptional",
+        "PersonalDataPref": "pdpNotNeeded",
+        "Style": "Document",
+    }
     for tag, value in {**defaults, **spec.extra}.items():
         etree.SubElement(root, tag).text = value
     # lxml escapes &, < and > in text, which is what keeps QBWC from refusing the file.

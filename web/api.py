@@ -174,8 +174,15 @@ def change_connector(ref: str):
     _only(
         data,
         set(SETTING_FIELDS)
-        | {"name", "api_user", "sync_inventory_now", "emails", "auto_run_minutes",
-           "income_account", "transfer_taxes_directly"},
+        | {
+            "name",
+            "api_user",
+            "sync_inventory_now",
+            "emails",
+            "auto_run_minutes",
+            "income_account",
+            "transfer_taxes_directly",
+        },
     )
     transfers = {
         kind: value

@@ -49,7 +49,14 @@ def start_background(settings: Settings) -> Background:
     """Start the scheduler with every registered job."""
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in JOBS:
-        scheduler.add_job(job.run, "interval", minutes=job.minutes, args=[settings], id=job.name,
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            job.run,
+            "interval",
+            minutes=job.minutes,
+            args=[settings],
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+        )
     scheduler.start()
     return Background(scheduler=scheduler, jobs=list(JOBS))

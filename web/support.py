@@ -13,7 +13,8 @@ SUPPORT_PAGE = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>qbtransfer support</title>
 <style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style>
+table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style>
 </head>
 <body>
 <h1>qbtransfer: QuickBooks Web Connector support</h1>
@@ -51,8 +52,11 @@ AUTH_CODES = [
     ("90399", "The user is not an API-only user", "Pick an API-only user for the connector."),
     ("90400", "The password has expired", "Set a new password and enter it in QBWC."),
     ("90401", "The password has expired and must be strong", "Set a strong password."),
-    ("905NN", "Wrong password; NN attempts left before the user is locked",
-     "Re-enter the API user's password in QBWC."),
+    (
+        "905NN",
+        "Wrong password; NN attempts left before the user is locked",
+        "Re-enter the API user's password in QBWC.",
+    ),
 ]
 
 

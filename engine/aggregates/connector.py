@@ -15,7 +15,9 @@ MIN_AUTO_RUN_MINUTES = 15  # QBWC's own floor for Auto-Run
 MAX_AUTO_RUN_MINUTES = 10080  # a week; anything above reads like an error code in QBWC
 DEFAULT_AUTO_RUN_MINUTES = 15
 INCOME_ACCOUNT_MAX = 159  # an AccountRef FullName
-EMAIL_PATTERN = re.compile(r"^[^@\s;,<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+EMAIL_PATTERN = re.compile(
+    r"^[^@\s;,<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 # The transfer kinds a connector can switch on, in the order the edit page shows them.
 TRANSFER_KINDS = ("invoices", "timesheets", "expense_reports", "purchase_orders")
@@ -120,7 +122,9 @@ class WebConnector(Aggregate):
         """Set the QuickBooks income account for new inventory items (None: the default)."""
         account = (account or "").strip() or None
         if account is not None and len(account) > INCOME_ACCOUNT_MAX:
-            raise InvalidValue(f"the income account name is longer than {INCOME_ACCOUNT_MAX} characters")
+            raise InvalidValue(
+                f"the income account name is longer than {INCOME_ACCOUNT_MAX} characters"
+            )
         if account != self.income_account:
             self._income_account_changed(account=account)
 

@@ -29,7 +29,9 @@ class ApiToken(Aggregate):
         """A new token named `name` for the token whose digest is `digest`."""
         name = name.strip()
         if not name or len(name) > TOKEN_NAME_MAX or any(ord(ch) < 32 for ch in name):
-            raise InvalidValue(f"a token needs a name of 1 to {TOKEN_NAME_MAX} printable characters")
+            raise InvalidValue(
+                f"a token needs a name of 1 to {TOKEN_NAME_MAX} printable characters"
+            )
         return cls(name=name, digest=digest, created_at=now)
 
     @event("Created")

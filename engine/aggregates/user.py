@@ -45,9 +45,6 @@ class User(Aggregate):
         password_hash: str
         set_at: datetime
 
-        def __repr__(self) -> str:  # the hash must never reach a log line
-            return f"User.PasswordSet(originator_id={self.originator_id!r}, set_at={self.set_at})"
-
         def apply(self, user: User) -> None:
             user.password_hash = self.password_hash
             user.password_set_at = self.set_at
@@ -105,7 +102,9 @@ class User(Aggregate):
                 "custom identifier)"
             )
         if tracking_id is not None and len(tracking_id) > TRACKING_ID_MAX:
-            raise InvalidValue(f"the tracking identifier is longer than {TRACKING_ID_MAX} characters")
+            raise InvalidValue(
+                f"the tracking identifier is longer than {TRACKING_ID_MAX} characters"
+            )
         display_name = (display_name or "").strip() or username
         if len(display_name) > DISPLAY_NAME_MAX:
             raise InvalidValue(f"the display name is longer than {DISPLAY_NAME_MAX} characters")
@@ -187,3 +186,12 @@ class User(Aggregate):
     @event("FailedAttemptsCleared")
     def _failed_attempts_cleared(self, at: datetime) -> None:
         self.failed_attempts = 0
+
+
+def _masked_password_set_repr(self: User.PasswordSet) -> str:
+    return f"User.PasswordSet(originator_id={self.originator_id!r}, set_at={self.set_at})"
+
+
+# The hash must never reach a log line. Set after the class body because eventsourcing
+# re-derives nested event classes as dataclasses, which would replace a __repr__ defined inside.
+User.PasswordSet.__repr__ = _masked_password_set_repr  # type: ignore[method-assign]

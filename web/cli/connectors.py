@@ -12,10 +12,22 @@ from engine.settings import Settings
 from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
 
 CONNECTOR_KEYS = [
-    "id", "name", "is_default", "api_user", "file_id", "app_name", "transfer_invoices",
-    "transfer_timesheets", "transfer_expense_reports", "transfer_purchase_orders",
-    "sync_inventory_on_next_run", "income_account", "emails", "transfer_taxes_directly",
-    "auto_run_minutes", "registrations",
+    "id",
+    "name",
+    "is_default",
+    "api_user",
+    "file_id",
+    "app_name",
+    "transfer_invoices",
+    "transfer_timesheets",
+    "transfer_expense_reports",
+    "transfer_purchase_orders",
+    "sync_inventory_on_next_run",
+    "income_account",
+    "emails",
+    "transfer_taxes_directly",
+    "auto_run_minutes",
+    "registrations",
 ]
 
 
@@ -24,7 +36,8 @@ def _connector_table(result: dict) -> str:
     if not rows:
         return "no web connectors yet"
     return "\n".join(
-        f"{c['id']}  {c['name']}{' (default)' if c['is_default'] else ''}  api user: {c['api_user']}"
+        f"{c['id']}  {c['name']}{' (default)' if c['is_default'] else ''}"
+        f"  api user: {c['api_user']}"
         for c in rows
     )
 
@@ -71,19 +84,40 @@ def show(connector, as_json):
 @click.option("--transfer-invoices", type=ON_OFF, help="Transfer invoices and sync paid dates.")
 @click.option("--transfer-timesheets", type=ON_OFF)
 @click.option("--transfer-expense-reports", type=ON_OFF)
-@click.option("--transfer-purchase-orders", type=ON_OFF,
-              help="Transfer purchase orders and sync inventory (one connector only).")
-@click.option("--sync-inventory-now", is_flag=True,
-              help="Full inventory sync during the next QuickBooks-initiated communication.")
+@click.option(
+    "--transfer-purchase-orders",
+    type=ON_OFF,
+    help="Transfer purchase orders and sync inventory (one connector only).",
+)
+@click.option(
+    "--sync-inventory-now",
+    is_flag=True,
+    help="Full inventory sync during the next QuickBooks-initiated communication.",
+)
 @click.option("--emails", help="';'-separated addresses told about transfer errors ('' clears).")
 @click.option("--auto-run-minutes", type=int, help="How often QBWC runs this connector (>= 15).")
 @click.option("--income-account", help="QuickBooks income account for new inventory items.")
-@click.option("--transfer-taxes-directly", type=ON_OFF,
-              help="Legacy, US QuickBooks only: send the PSA's tax as an invoice line.")
+@click.option(
+    "--transfer-taxes-directly",
+    type=ON_OFF,
+    help="Legacy, US QuickBooks only: send the PSA's tax as an invoice line.",
+)
 @json_option
-def set_(connector, name, api_user, transfer_invoices, transfer_timesheets,
-         transfer_expense_reports, transfer_purchase_orders, sync_inventory_now, emails,
-         auto_run_minutes, income_account, transfer_taxes_directly, as_json):
+def set_(
+    connector,
+    name,
+    api_user,
+    transfer_invoices,
+    transfer_timesheets,
+    transfer_expense_reports,
+    transfer_purchase_orders,
+    sync_inventory_now,
+    emails,
+    auto_run_minutes,
+    income_account,
+    transfer_taxes_directly,
+    as_json,
+):
     """Change a web connector's settings; each change is recorded as its own event."""
     transfers = {
         kind: on_off(value)
@@ -114,8 +148,11 @@ def set_(connector, name, api_user, transfer_invoices, transfer_timesheets,
 @connectors.command("qwc")
 @click.argument("connector")
 @click.option("--user", "username", help="The API user the file is for (default: the connector's).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the file here instead of standard output.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the file here instead of standard output.",
+)
 def qwc(connector, username, output):
     """Write a new .qwc file for a web connector: every download is a new registration."""
     if output is not None and output.parent and not output.parent.exists():
@@ -149,12 +186,14 @@ def registrations_list(connector, as_json):
     emit(
         result,
         as_json,
-        lambda r: "\n".join(
-            f"{x['id']}  {x['username']:<20} {x['issued_at']}  by {x['issued_by']}"
-            f"{'  REVOKED' if x['revoked'] else ''}"
-            for x in r["registrations"]
-        )
-        or "no .qwc files issued yet",
+        lambda r: (
+            "\n".join(
+                f"{x['id']}  {x['username']:<20} {x['issued_at']}  by {x['issued_by']}"
+                f"{'  REVOKED' if x['revoked'] else ''}"
+                for x in r["registrations"]
+            )
+            or "no .qwc files issued yet"
+        ),
     )
 
 

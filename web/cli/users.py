@@ -7,8 +7,17 @@ import click
 from engine.errors import InvalidValue
 from web.cli.common import QbGroup, describe, emit, engine, json_option, read_password_stdin
 
-USER_KEYS = ["username", "display_name", "security_level", "tracking_id", "status",
-             "has_password", "password_set_at", "password_expired", "failed_attempts"]
+USER_KEYS = [
+    "username",
+    "display_name",
+    "security_level",
+    "tracking_id",
+    "status",
+    "has_password",
+    "password_set_at",
+    "password_expired",
+    "failed_attempts",
+]
 
 
 @click.group(cls=QbGroup)
@@ -77,9 +86,11 @@ def list_(as_json):
     emit(
         {"users": found},
         as_json,
-        lambda r: "\n".join(
-            f"{u['username']:<24} {u['security_level']:<9} {u['status']:<9} {u['display_name']}"
-            for u in r["users"]
-        )
-        or "no users yet",
+        lambda r: (
+            "\n".join(
+                f"{u['username']:<24} {u['security_level']:<9} {u['status']:<9} {u['display_name']}"
+                for u in r["users"]
+            )
+            or "no users yet"
+        ),
     )

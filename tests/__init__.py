@@ -1,0 +1,1 @@
+"""qbtransfer tests, and the QuickBooks and QBWC simulators they use."""

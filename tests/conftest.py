@@ -1,0 +1,144 @@
+"""Fixtures: every test that touches the store runs on SQLite and on PostgreSQL.
+
+PostgreSQL is reached through `TEST_POSTGRES_URL` (default: the local trust-auth server). Each
+test gets its own schema, dropped afterwards. When PostgreSQL is missing the PostgreSQL half is
+skipped, except under `CI=true`, where it fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.application import TransferEngine
+from engine.settings import Settings
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_problem() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(_dsn(POSTGRES_URL), connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # any failure means "not usable here"
+        return f"PostgreSQL at {POSTGRES_URL} is not usable: {exc}"
+    return None
+
+
+def _dsn(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+_PG_PROBLEM: list[str | None] = []
+
+
+def postgres_or_skip() -> None:
+    """Skip (or, under CI=true, fail) when PostgreSQL is not usable."""
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_postgres_problem())
+    if _PG_PROBLEM[0]:
+        if IN_CI:
+            pytest.fail(_PG_PROBLEM[0] + " (CI=true: PostgreSQL is required)")
+        pytest.skip(_PG_PROBLEM[0])
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema in the test database; yields a DATABASE_URL pointing at it."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_dsn(POSTGRES_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{_dsn(POSTGRES_URL)}?schema={schema}&pool_size=1&max_overflow=4"
+    finally:
+        with psycopg.connect(_dsn(POSTGRES_URL), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path: Path) -> Iterator[str]:
+    """A DATABASE_URL for an empty store, once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.sqlite3'}"
+        return
+    postgres_or_skip()
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, public_url="https://qb.example.com", base_dir=tmp_path
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[TransferEngine]:
+    app = TransferEngine(env=settings.eventstore_env())
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def popo_engine() -> Iterator[TransferEngine]:
+    """An in-memory engine for tests of rules that do not depend on the store."""
+    app = TransferEngine(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield app
+    app.close()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        lines = [line for line in self.stdout.splitlines() if line.strip()]
+        assert len(lines) == 1, f"expected one JSON line, got {self.stdout!r}"
+        value = json.loads(lines[0])
+        assert isinstance(value, dict)
+        return value
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    """Run `qbtransfer ...` in-process against the test store, as a script would."""
+    from web.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url or "")
+    monkeypatch.setenv("PUBLIC_URL", settings.public_url or "")
+
+    def run(*args: str, stdin: str = "") -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        old_stdin = sys.stdin
+        sys.stdin = io.StringIO(stdin)
+        code = 0
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    main(list(args))
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            sys.stdin = old_stdin
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run

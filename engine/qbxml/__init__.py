@@ -1,0 +1,5 @@
+"""qbXML: the request schema data, the builder that follows it, and the response parser."""
+
+from pathlib import Path
+
+SCHEMA_PATH = Path(__file__).with_name("request-schema.json")

@@ -1,0 +1,489 @@
+"""A simulated QuickBooks Desktop company file that answers qbXML message sets.
+
+`Company.process(qbxml)` behaves like QuickBooks' request processor: it validates the whole
+message set against the schema (rejecting it with HRESULT 0x80040400 and no response), then runs
+each request in order, answering each with a `*Rs` that echoes its `requestID`. Lists, adds,
+mods, iterators, deletions and error recovery are in `queries.py` and `writes.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from tests.qbsim.model import (
+    LIST_KINDS,
+    OK,
+    TXN_TYPES,
+    SimClock,
+    Status,
+    to_element,
+)
+from tests.qbsim.schema import PARSE_HRESULT, PARSE_MESSAGE, SchemaViolation, check_request
+from tests.qbsim.schema import version_number as _version_number
+
+DEFAULT_VERSIONS = (
+    "1.0",
+    "2.0",
+    "3.0",
+    "4.0",
+    "5.0",
+    "6.0",
+    "7.0",
+    "8.0",
+    "10.0",
+    "11.0",
+    "12.0",
+    "13.0",
+    "14.0",
+    "15.0",
+    "16.0",
+)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True, huge_tree=True
+)
+_QBXML_PI = re.compile(r"<\?qbxml\s+version\s*=\s*\"([^\"]+)\"\s*\?>")
+
+
+class RequestProcessorError(Exception):
+    """What QBWC reports as an HRESULT: the message set never ran."""
+
+    def __init__(self, hresult: str, message: str, detail: str = "") -> None:
+        super().__init__(f"{hresult}: {message} {detail}".strip())
+        self.hresult, self.message, self.detail = hresult, message, detail
+
+
+class QbError(Exception):
+    """A request-level failure, answered with a status code inside the response."""
+
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.message)
+        self.status = status
+
+
+@dataclass
+class Answer:
+    """One `*Rs`: its status, the `*Ret` elements and any extra attributes."""
+
+    status: Status = OK
+    rets: list[etree._Element] | None = None
+    attrs: dict[str, str] | None = None
+
+
+Handler = Callable[["Company", etree._Element, dict[str, Any]], Answer]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    """Register a request handler for the named `*Rq` elements."""
+
+    def register(func: Handler) -> Handler:
+        for name in names:
+            HANDLERS[name] = func
+        return func
+
+    return register
+
+
+class Company:
+    """An in-memory QuickBooks company: lists, transactions, deletion history, data extensions."""
+
+    def __init__(
+        self,
+        name: str = "Simulated Company",
+        *,
+        path: str | None = None,
+        country: str = "US",
+        product: str = "QuickBooks Pro 2024",
+        versions: tuple[str, ...] = DEFAULT_VERSIONS,
+        file_mode: str = "SingleUser",
+        seed: int = 1,
+    ) -> None:
+        self.name = name
+        self.path = path or (
+            "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\"
+            + re.sub(r"[^A-Za-z0-9]+", "", name)
+            + ".QBW"
+        )
+        self.country, self.product, self.versions = country, product, tuple(versions)
+        self.file_mode = file_mode
+        self.seed = seed
+        self.clock = SimClock(seed)
+        self.rng = random.Random(seed)
+        self.can_start = True  # False: QuickBooks "could not start" (HRESULT 0x80040408)
+        self.lists: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in LIST_KINDS}
+        self.names: dict[str, dict[str, str]] = {}  # name group -> casefolded FullName -> ListID
+        self.txns: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TXN_TYPES}
+        self.deleted_lists: list[dict[str, str]] = []
+        self.deleted_txns: list[dict[str, str]] = []
+        self.data_ext: dict[tuple[str, str], str] = {}
+        self.message_sets: dict[str, str] = {}
+        self.injected: list[list[Any]] = []  # [request name, status code, times left]
+        self.counters = {"list": 0x80000000, "txn": 0, "ref": {}}
+        self.session: str | None = None
+        self.iterators: dict[str, dict[str, Any]] = {}
+
+    # -- identity ----------------------------------------------------------------------------
+
+    def new_list_id(self) -> str:
+        self.counters["list"] += 1
+        return f"{self.counters['list']:08X}-{int(self.clock.now.timestamp())}"
+
+    def new_txn_id(self) -> str:
+        self.counters["txn"] += 1
+        return f"{self.counters['txn']:X}-{int(self.clock.now.timestamp())}"
+
+    def next_ref_number(self, txn_type: str) -> str:
+        refs = self.counters["ref"]
+        refs[txn_type] = refs.get(txn_type, 0) + 1
+        return str(refs[txn_type])
+
+    def stamp_new(self, record: dict[str, Any]) -> None:
+        """Set TimeCreated, TimeModified and EditSequence the way QuickBooks shapes them."""
+        now = self.clock.tick()
+        record["TimeCreated"] = record["TimeModified"] = self.clock.stamp(now)
+        record["EditSequence"] = str(int(now.timestamp()))
+
+    def stamp_modified(self, record: dict[str, Any]) -> None:
+        now = self.clock.tick()
+        record["TimeModified"] = self.clock.stamp(now)
+        record["EditSequence"] = str(int(now.timestamp()))
+
+    # -- finding records ---------------------------------------------------------------------
+
+    def find(self, kinds: list[str], ref: dict[str, Any] | str) -> dict[str, Any] | None:
+        """The record a `*Ref` (ListID or FullName) points at, among `kinds`."""
+        if isinstance(ref, str):
+            ref = {"FullName": ref}
+        list_id, full_name = ref.get("ListID"), ref.get("FullName")
+        for kind in kinds:
+            if list_id:
+                if list_id in self.lists[kind]:
+                    return self.lists[kind][list_id]
+                continue
+            if full_name:
+                group = LIST_KINDS[kind].names
+                found = self.names.get(group, {}).get(full_name.casefold())
+                if found in self.lists[kind]:
+                    return self.lists[kind][found]
+        return None
+
+    def name_taken(self, kind: str, full_name: str) -> dict[str, Any] | None:
+        list_id = self.names.get(LIST_KINDS[kind].names, {}).get(full_name.casefold())
+        if list_id is None:
+            return None
+        return next((self.lists[k][list_id] for k in LIST_KINDS if list_id in self.lists[k]), None)
+
+    def index_name(self, kind: str, record: dict[str, Any], old_full_name: str | None = None):
+        group = self.names.setdefault(LIST_KINDS[kind].names, {})
+        if old_full_name is not None:
+            group.pop(old_full_name.casefold(), None)
+        group[record["FullName"].casefold()] = record["ListID"]
+
+    def all_records(self, kinds: list[str]) -> list[dict[str, Any]]:
+        return [record for kind in kinds for record in self.lists[kind].values()]
+
+    def txn(self, txn_id: str) -> dict[str, Any] | None:
+        return next((t[txn_id] for t in self.txns.values() if txn_id in t), None)
+
+    # -- outside the qbXML API: what a person does in QuickBooks -------------------------------
+
+    def delete_list_record(self, kind: str, ref: str) -> dict[str, Any]:
+        """Delete a list record (by ListID or FullName), keeping it in the deletion history."""
+        record = self.find([kind], {"ListID": ref}) or self.find([kind], {"FullName": ref})
+        if record is None:
+            raise KeyError(f"no {kind} {ref!r}")
+        del self.lists[kind][record["ListID"]]
+        self.names[LIST_KINDS[kind].names].pop(record["FullName"].casefold(), None)
+        self.deleted_lists.append(
+            {
+                "ListDelType": LIST_KINDS[kind].obj,
+                "ListID": record["ListID"],
+                "TimeCreated": record["TimeCreated"],
+                "TimeDeleted": self.clock.stamp(self.clock.tick()),
+                "FullName": record["FullName"],
+            }
+        )
+        return record
+
+    def delete_txn(self, txn_id: str) -> dict[str, Any]:
+        """Delete a transaction, keeping it in the deletion history."""
+        for txn_type, txns in self.txns.items():
+            if txn_id in txns:
+                record = txns.pop(txn_id)
+                self.deleted_txns.append(
+                    {
+                        "TxnDelType": txn_type,
+                        "TxnID": txn_id,
+                        "TimeCreated": record["TimeCreated"],
+                        "TimeDeleted": self.clock.stamp(self.clock.tick()),
+                        "RefNumber": record.get("RefNumber", ""),
+                    }
+                )
+                return record
+        raise KeyError(f"no transaction {txn_id!r}")
+
+    def inject_status(self, request_name: str, code: int, times: int = 1) -> None:
+        """Make the next `times` requests named `request_name` fail with `code` (e.g. a lock)."""
+        self.injected.append([request_name, code, times])
+
+    def receive_payment(
+        self, invoice_txn_id: str, amount: str, date: str, ref_number: str = ""
+    ) -> dict[str, Any]:
+        """A customer pays an invoice in QuickBooks (IsPaid once the balance reaches zero)."""
+        from tests.qbsim.writes import receive_payment
+
+        return receive_payment(self, invoice_txn_id, amount, date, ref_number)
+
+    def write_file_id(self, owner_id: str, file_id: str) -> None:
+        """What QBWC does the first time an application connects: store its FileID."""
+        self.data_ext[(owner_id.upper(), "FileID")] = file_id.upper()
+
+    def new_guid(self) -> str:
+        """A braced GUID, the same sequence for the same seed."""
+        return "{" + str(uuid.UUID(int=self.rng.getrandbits(128))).upper() + "}"
+
+    def begin_session(self, app_name: str = "") -> str:
+        """QBWC opened the company (BeginSession): iterators from other sessions stop working."""
+        self.session = self.new_guid()
+        self.data_ext[("{00000000-0000-0000-0000-000000000000}", "AppLock")] = (
+            f"LOCKED:SIMPC:{int(self.clock.now.timestamp())}"
+        )
+        return self.session
+
+    def end_session(self) -> None:
+        self.session = None
+        self.data_ext[("{00000000-0000-0000-0000-000000000000}", "AppLock")] = (
+            f"UNLOCKED:SIMPC:{int(self.clock.now.timestamp())}"
+        )
+
+    # -- the request processor ---------------------------------------------------------------
+
+    def process(self, qbxml: str) -> str:
+        """Answer a qbXML request message set, or raise RequestProcessorError."""
+        match = _QBXML_PI.search(qbxml[:500])
+        if match is None:
+            raise RequestProcessorError(PARSE_HRESULT, PARSE_MESSAGE, "no <?qbxml version?>")
+        version = match.group(1)
+        if version not in self.versions:
+            raise RequestProcessorError(
+                "0x80040423",
+                f"The version of QBXML that was requested ({version}) is not "
+                "supported or is unknown.",
+            )
+        try:
+            root = etree.fromstring(qbxml.encode("utf-8"), _PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise RequestProcessorError(PARSE_HRESULT, PARSE_MESSAGE, str(exc)) from None
+        msgs = root.find("QBXMLMsgsRq") if root.tag == "QBXML" else None
+        if msgs is None or len(root) != 1:
+            raise RequestProcessorError(PARSE_HRESULT, PARSE_MESSAGE, "expected QBXML/QBXMLMsgsRq")
+        try:
+            self._check_message_set(msgs, _version_number(version))
+        except SchemaViolation as exc:
+            raise RequestProcessorError(PARSE_HRESULT, PARSE_MESSAGE, exc.detail) from None
+        old, new = msgs.get("oldMessageSetID"), msgs.get("newMessageSetID")
+        if old == "ClearAllMessageSets":
+            self.message_sets.clear()
+        elif old is not None and old in self.message_sets:
+            # The set was processed before: answer from the stored result, run nothing again.
+            return self.message_sets[old]
+        text = self._run(msgs, version, recovered=old)
+        if new is not None:
+            self.message_sets[new] = text
+        return text
+
+    def _check_message_set(self, msgs: etree._Element, version: float) -> None:
+        unknown = set(msgs.attrib) - {
+            "onError",
+            "newMessageSetID",
+            "oldMessageSetID",
+            "responseData",
+        }
+        if unknown:
+            raise SchemaViolation(f"QBXMLMsgsRq has unknown attribute {sorted(unknown)[0]}")
+        if msgs.get("onError") not in ("stopOnError", "continueOnError"):
+            raise SchemaViolation("QBXMLMsgsRq onError must be stopOnError or continueOnError")
+        for key in ("newMessageSetID", "oldMessageSetID"):
+            if len(msgs.get(key, "")) > 23:
+                raise SchemaViolation(f"{key} is longer than 23 characters")
+        for rq in msgs:
+            if isinstance(rq.tag, str):
+                check_request(rq, version)
+
+    def _run(self, msgs: etree._Element, version: str, recovered: str | None) -> str:
+        out_root = etree.Element("QBXML")
+        out = etree.SubElement(out_root, "QBXMLMsgsRs")
+        if recovered is not None:
+            # The old set is unknown here, so it never reached QuickBooks: this one runs now.
+            out.set("messageSetStatusCode", "9001")
+        stop = msgs.get("onError") == "stopOnError"
+        include_data = msgs.get("responseData", "includeAll") != "includeNone"
+        stopped = False
+        for rq in msgs:
+            if not isinstance(rq.tag, str):
+                continue
+            answer = Answer(Status.of(3231)) if stopped else self._answer(rq, version)
+            rs = etree.SubElement(out, rq.tag[:-2] + "Rs")
+            if rq.get("requestID") is not None:
+                rs.set("requestID", rq.get("requestID"))
+            rs.set("statusCode", str(answer.status.code))
+            rs.set("statusSeverity", answer.status.severity)
+            rs.set("statusMessage", answer.status.message)
+            for key, value in (answer.attrs or {}).items():
+                rs.set(key, value)
+            if include_data:
+                for ret in answer.rets or []:
+                    rs.append(ret)
+            if answer.status.code >= 1000 and stop:
+                stopped = True
+        return '<?xml version="1.0" ?>\n' + etree.tostring(out_root, encoding="unicode")
+
+    def _answer(self, rq: etree._Element, version: str) -> Answer:
+        name = rq.tag
+        for injection in self.injected:
+            if injection[0] == name and injection[2] > 0:
+                injection[2] -= 1
+                obj = re.sub(r"(Add|Mod|Query)Rq$", "", name)
+                return Answer(Status.of(injection[1], obj=obj))
+        handler = HANDLERS.get(name)
+        if handler is None:
+            return Answer(Status(1030, f"The request {name} is not supported by this simulator."))
+        try:
+            return handler(self, rq, {"version": version})
+        except QbError as exc:
+            return Answer(exc.status)
+
+    # -- host, company and preferences -------------------------------------------------------
+
+    def hcp_response(self) -> str:
+        """What QBWC passes as strHCPResponse on the first sendRequestXML of a session."""
+        from tests.qbsim.queries import company_ret, host_ret, preferences_ret
+
+        root = etree.Element("QBXML")
+        msgs = etree.SubElement(root, "QBXMLMsgsRs")
+        for request_id, (name, ret) in enumerate(
+            (
+                ("HostQueryRs", host_ret(self)),
+                ("CompanyQueryRs", company_ret(self, all_owners=True)),
+                ("PreferencesQueryRs", preferences_ret(self)),
+            )
+        ):
+            rs = etree.SubElement(
+                msgs,
+                name,
+                requestID=str(request_id),
+                statusCode="0",
+                statusSeverity="Info",
+                statusMessage="Status OK",
+            )
+            rs.append(ret)
+        return '<?xml version="1.0" ?>\n' + etree.tostring(root, encoding="unicode")
+
+    # -- seeding and dumping -------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything in the company, as JSON data `from_json` reads back."""
+        return {
+            "format": "qbsim-company/1",
+            "company": {
+                "name": self.name,
+                "path": self.path,
+                "country": self.country,
+                "product": self.product,
+                "versions": list(self.versions),
+                "file_mode": self.file_mode,
+                "seed": self.seed,
+            },
+            "clock": self.clock.stamp(),
+            "counters": self.counters,
+            "lists": {k: list(v.values()) for k, v in self.lists.items() if v},
+            "transactions": {t: list(v.values()) for t, v in self.txns.items() if v},
+            "deleted": {"lists": self.deleted_lists, "transactions": self.deleted_txns},
+            "data_ext": [
+                {"OwnerID": o, "DataExtName": n, "DataExtValue": v}
+                for (o, n), v in self.data_ext.items()
+            ],
+            "message_sets": self.message_sets,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Company:
+        """A company from `to_json` output, or from a hand-written seed whose records need only
+        their own fields (ids, times and FullNames are filled in, parents before children)."""
+        from tests.qbsim.writes import add_list_record
+
+        info = data.get("company", {})
+        company = cls(
+            info.get("name", "Simulated Company"),
+            path=info.get("path"),
+            country=info.get("country", "US"),
+            product=info.get("product", "QuickBooks Pro 2024"),
+            versions=tuple(info.get("versions", DEFAULT_VERSIONS)),
+            file_mode=info.get("file_mode", "SingleUser"),
+            seed=info.get("seed", 1),
+        )
+        if "clock" in data:
+            company.clock.now = company.clock.parse(data["clock"])
+        if "counters" in data:
+            company.counters = data["counters"]
+        for kind, records in data.get("lists", {}).items():
+            if kind not in LIST_KINDS:
+                raise ValueError(f"unknown list {kind!r}; known: {', '.join(LIST_KINDS)}")
+            for record in records:
+                if "ListID" in record:
+                    company.lists[kind][record["ListID"]] = dict(record)
+                    company.index_name(kind, record)
+                else:
+                    add_list_record(company, kind, dict(record))
+        for txn_type, records in data.get("transactions", {}).items():
+            for record in records:
+                company.txns[txn_type][record["TxnID"]] = dict(record)
+        company.deleted_lists = list(data.get("deleted", {}).get("lists", []))
+        company.deleted_txns = list(data.get("deleted", {}).get("transactions", []))
+        for ext in data.get("data_ext", []):
+            company.data_ext[(ext["OwnerID"], ext["DataExtName"])] = ext["DataExtValue"]
+        company.message_sets = dict(data.get("message_sets", {}))
+        return company
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Company:
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def seed_bulk(self, *, customers: int = 0, accounts: int = 0, items: int = 0) -> None:
+        """Fill the company quickly with many records (QuickBooks Pro's list limits are 14,500
+        names and 10,000 accounts)."""
+        types = ("Income", "Expense", "OtherCurrentAsset", "CostOfGoodsSold", "Bank")
+        for i in range(accounts):
+            self._bulk("account", f"Account {i:05d}", {"AccountType": types[i % len(types)]})
+        for i in range(customers):
+            self._bulk("customer", f"Customer {i:05d}", {"CompanyName": f"Customer {i:05d} Inc"})
+        for i in range(items):
+            self._bulk("item_service", f"Service {i:05d}", {})
+
+    def _bulk(self, kind: str, name: str, fields: dict[str, Any]) -> None:
+        from tests.qbsim.writes import add_list_record
+
+        add_list_record(self, kind, {"Name": name, **fields})
+
+
+def list_ret(kind: str, record: dict[str, Any], include: list[str] | None = None) -> etree._Element:
+    """A list record as its `*Ret` element (trimmed to IncludeRetElement when given)."""
+    data = record if not include else {k: v for k, v in record.items() if k in include}
+    return to_element(LIST_KINDS[kind].ret, data)
+
+
+# Handlers register themselves on import.
+from tests.qbsim import queries as _queries  # noqa: E402,F401
+from tests.qbsim import writes as _writes  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template_string
 
+from engine.qbwc import codes
 from web import get_engine
 
 support = Blueprint("support", __name__)
@@ -41,25 +42,6 @@ access "even if QuickBooks is not running" under Integrated Applications.</li>
 </html>
 """
 
-AUTH_CODES = [
-    ("90100", "The .qwc file is not known to this server", "Download the .qwc again."),
-    ("90101", "The .qwc was revoked or replaced", "Download the .qwc again and add it to QBWC."),
-    ("90201", "The account is inactive", "Contact your administrator."),
-    ("90202", "The account is suspended", "Contact your administrator."),
-    ("90301", "The API user is inactive", "Activate the user."),
-    ("90302", "The API user is locked", "Unlock the user and reset the password in QBWC."),
-    ("90303", "The user is not the web connector's API user", "Download the .qwc again."),
-    ("90399", "The user is not an API-only user", "Pick an API-only user for the connector."),
-    ("90400", "The password has expired", "Set a new password and enter it in QBWC."),
-    ("90401", "The password has expired and must be strong", "Set a strong password."),
-    (
-        "905NN",
-        "Wrong password; NN attempts left before the user is locked",
-        "Re-enter the API user's password in QBWC.",
-    ),
-]
-
-
 @support.get("/healthz")
 def healthz():
     """200 when the event store answers."""
@@ -70,4 +52,4 @@ def healthz():
 @support.get("/support")
 def support_page():
     """The AppSupport page of every .qwc."""
-    return render_template_string(SUPPORT_PAGE, codes=AUTH_CODES)
+    return render_template_string(SUPPORT_PAGE, codes=codes.rows())

@@ -69,6 +69,7 @@ class WebConnector(Aggregate):
         self.transfer_taxes_directly = False
         self.auto_run_minutes = DEFAULT_AUTO_RUN_MINUTES
         self.registrations: list[dict[str, object]] = []
+        self.company_file: dict[str, object] | None = None
 
     @property
     def app_name(self) -> str:
@@ -143,6 +144,12 @@ class WebConnector(Aggregate):
 
     def change_transfer_taxes_directly(self, enabled: bool) -> None:
         """Turn the legacy "send the PSA's tax as an invoice line" option on or off."""
+        country = (self.company_file or {}).get("country")
+        if enabled and country and country != "US":
+            raise InvalidValue(
+                f"transfer taxes directly is for US QuickBooks only; web connector "
+                f"{self.name!r} is linked to a {country} company file"
+            )
         if enabled != self.transfer_taxes_directly:
             self._taxes_directly_changed(enabled=enabled)
 
@@ -179,3 +186,42 @@ class WebConnector(Aggregate):
                 "issued_at": issued_at,
             }
         )
+
+    # -- the company file ----------------------------------------------------------------------
+
+    @event("CompanyFileLinked")
+    def link_company_file(
+        self,
+        path: str,
+        file_id: str | None,
+        company_name: str,
+        country: str,
+        product: str,
+        qbxml_version: str,
+        at: datetime,
+    ) -> None:
+        """The first QBWC session tells which company file this connector belongs to."""
+        self.company_file = {
+            "path": path,
+            "file_id": file_id,
+            "company_name": company_name,
+            "country": country,
+            "product": product,
+            "qbxml_version": qbxml_version,
+            "linked_at": at.isoformat(),
+        }
+
+    @event("QbxmlVersionChanged")
+    def change_qbxml_version(self, qbxml_version: str, product: str, at: datetime) -> None:
+        """QuickBooks was upgraded (or downgraded): later messages use this version."""
+        if self.company_file is not None:
+            self.company_file = {
+                **self.company_file,
+                "qbxml_version": qbxml_version,
+                "product": product,
+            }
+
+    @event("CompanyFileCleared")
+    def clear_company_file(self, cleared_by: str, at: datetime) -> None:
+        """Unlink the company file, so the next session links whatever file it opens."""
+        self.company_file = None

@@ -1,0 +1,147 @@
+"""What the engine knows of a company file's lists: the records QuickBooks sent (in the events,
+for the read model) and, in its state, only what the next sync needs: a modified-date watermark
+per list and the few records seen just below it.
+
+Incremental syncs ask for records modified since the watermark minus a safety margin, because
+QuickBooks' TimeModified uses the workstation's clock and its DST handling is known to be off
+by an hour. Records in that overlap that were already seen (same ListID and EditSequence) are
+dropped instead of being recorded again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+SAFETY_MARGIN = timedelta(hours=1)
+LIST_NAMES = (
+    "accounts",
+    "classes",
+    "employees",
+    "vendors",
+    "payroll_items",
+    "items",
+    "customers",
+    "terms",
+    "sales_tax_codes",
+    "ship_methods",
+)
+
+
+def parse_qb_time(text: str) -> datetime | None:
+    """A QuickBooks TimeModified ("2026-01-05T11:47:41-08:00"); None when absent or bad."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+
+
+class QuickBooksLists(Aggregate):
+    """A connector's view of QuickBooks' lists, as far as syncing needs to remember it."""
+
+    @staticmethod
+    def create_id(connector_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"qbtransfer:/connectors/{connector_id}/quickbooks-lists")
+
+    @event("Created")
+    def __init__(self, connector_id: UUID) -> None:
+        self.connector_id = connector_id
+        self.watermarks: dict[str, str] = {}  # list -> latest TimeModified seen
+        self.frontier: dict[str, dict[str, list[str]]] = {}  # list -> ListID -> [EditSeq, TM]
+        self.synced_at: dict[str, str] = {}  # list -> when a full pass last completed
+        self.deletions_due = False
+        self.deletions_watermark: str | None = None
+        self.deletions_synced_at: str | None = None
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def from_modified(self, list_name: str) -> str | None:
+        """Where the next incremental sync of `list_name` starts (None: from the beginning)."""
+        mark = parse_qb_time(self.watermarks.get(list_name, ""))
+        if mark is None:
+            return None
+        return (mark - SAFETY_MARGIN).isoformat(timespec="seconds")
+
+    def is_new(self, list_name: str, record: dict[str, Any]) -> bool:
+        """False when this exact version of the record was already recorded."""
+        seen = self.frontier.get(list_name, {}).get(record["list_id"])
+        return seen is None or seen[0] != record["edit_sequence"]
+
+    def never_synced(self) -> list[str]:
+        return [name for name in LIST_NAMES if name not in self.synced_at]
+
+    def last_synced(self) -> datetime | None:
+        times = [datetime.fromisoformat(t) for t in self.synced_at.values()]
+        return min(times) if len(times) == len(LIST_NAMES) else None
+
+    # -- verbs -------------------------------------------------------------------------------
+
+    def record_page(self, list_name: str, records: list[dict[str, Any]], at: datetime) -> int:
+        """Record the new or changed records of one page; returns how many were new."""
+        fresh = [r for r in records if self.is_new(list_name, r)]
+        if fresh:
+            self._records_upserted(list_name=list_name, records=fresh, at=at)
+        return len(fresh)
+
+    @event("RecordsUpserted")
+    def _records_upserted(
+        self, list_name: str, records: list[dict[str, Any]], at: datetime
+    ) -> None:
+        seen = self.frontier.setdefault(list_name, {})
+        latest = parse_qb_time(self.watermarks.get(list_name, ""))
+        for record in records:
+            moment = parse_qb_time(record.get("time_modified", ""))
+            if moment is not None and (latest is None or moment > latest):
+                latest = moment
+                self.watermarks[list_name] = record["time_modified"]
+            seen[record["list_id"]] = [record["edit_sequence"], record.get("time_modified", "")]
+        if latest is not None:
+            # Only records inside the overlap window can come back; forget the rest.
+            floor = latest - SAFETY_MARGIN
+            self.frontier[list_name] = {
+                k: v for k, v in seen.items() if (parse_qb_time(v[1]) or latest) >= floor
+            }
+
+    @event("ListSynced")
+    def complete_list(self, list_name: str, at: datetime) -> None:
+        """A full or incremental pass over `list_name` finished."""
+        self.synced_at[list_name] = at.isoformat()
+
+    def record_deletions(self, records: list[dict[str, str]], at: datetime) -> None:
+        """Records QuickBooks deleted (from ListDeletedQuery)."""
+        if records:
+            self._records_deleted(records=records, at=at)
+
+    @event("RecordsDeleted")
+    def _records_deleted(self, records: list[dict[str, str]], at: datetime) -> None:
+        for record in records:
+            for seen in self.frontier.values():
+                seen.pop(record["list_id"], None)
+            moment = parse_qb_time(record.get("time_deleted", ""))
+            current = parse_qb_time(self.deletions_watermark or "")
+            if moment is not None and (current is None or moment > current):
+                self.deletions_watermark = record["time_deleted"]
+
+    @event("DeletionSyncRequested")
+    def request_deletion_sync(self, at: datetime) -> None:
+        """Look for deleted records during the next QBWC run."""
+        self.deletions_due = True
+
+    @event("DeletionsSynced")
+    def complete_deletions(self, at: datetime) -> None:
+        """A deletion sync finished."""
+        self.deletions_due = False
+        self.deletions_synced_at = at.isoformat()
+
+    def deletions_from(self) -> str | None:
+        mark = parse_qb_time(self.deletions_watermark or "")
+        return (mark - SAFETY_MARGIN).isoformat(timespec="seconds") if mark else None
+
+    @event("Reset")
+    def reset(self, reason: str, at: datetime) -> None:
+        """Forget everything (the connector was unlinked from its company file)."""
+        self.watermarks, self.frontier, self.synced_at = {}, {}, {}
+        self.deletions_due, self.deletions_watermark, self.deletions_synced_at = False, None, None

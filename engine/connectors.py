@@ -1,0 +1,272 @@
+"""Connector commands: web connectors, their settings, their .qwc registrations and their
+company file, mixed into the TransferEngine."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+
+from engine import views
+from engine.aggregates import Account, Registration, User, WebConnector
+from engine.aggregates.connector import TRANSFER_KINDS, check_connector_name, parse_emails
+from engine.aggregates.quickbooks_lists import QuickBooksLists
+from engine.aggregates.slot import UpdateSlot
+from engine.commanding import UNCHANGED, command
+from engine.errors import InvalidValue, NotFound
+from engine.qwc import QwcSpec, build_qwc, check_app_url
+
+APP_DESCRIPTION = "Transfers PSA invoices, time and expenses into QuickBooks"
+
+
+class ConnectorCommands:
+    """Everything an admin does to a web connector."""
+
+    # Provided by the TransferEngine (an eventsourcing Application): clock, repository, events,
+    # save(), _account() and _user().
+    clock: Any
+    repository: Any
+
+    def _connector(self, ref: str | UUID, account: Account | None = None) -> WebConnector:
+        """A connector by id, or by name as a convenience for people typing commands."""
+        account = account or self._account()
+        wanted = str(ref).strip()
+        for connector_id, name in account.connectors.items():
+            if wanted in (connector_id, connector_id.replace("-", "")) or (
+                wanted.casefold() == name.casefold()
+            ):
+                return self.repository.get(UUID(connector_id))
+        raise NotFound(f"no web connector {wanted!r}")
+
+    def _registration(self, registration_id: str | UUID) -> Registration:
+        try:
+            return self.repository.get(UUID(str(registration_id)))
+        except (AggregateNotFoundError, ValueError):
+            raise NotFound(f"no registration {registration_id!r}") from None
+
+    def _connector_view(self, connector: WebConnector, account: Account) -> dict[str, Any]:
+        try:
+            slot: UpdateSlot = self.repository.get(UpdateSlot.create_id(connector.id))
+            last_session = slot.last_session
+        except AggregateNotFoundError:
+            last_session = None
+        return views.connector_view(connector, account, last_session)
+
+    def _check_api_user(self, username: str) -> User:
+        try:
+            user = self._user(username)
+        except NotFound:
+            raise InvalidValue(
+                f"no user named {username!r}; QBWC must communicate with QuickBooks as an "
+                "existing API-only user"
+            ) from None
+        reason = user.can_talk_to_quickbooks()
+        if reason:
+            raise InvalidValue(
+                f"{reason}; QBWC must communicate with QuickBooks as an active API-only user "
+                "with a tracking identifier"
+            )
+        return user
+
+    @command
+    def create_connector(self, *, name: str, api_username: str) -> dict[str, Any]:
+        """Create a web connector; the first one becomes the default forever."""
+        now = self.clock()
+        name = check_connector_name(name)
+        account = self._account()
+        account.check_connector_name_free(name)
+        user = self._check_api_user(api_username)
+        connector = WebConnector(
+            name=name,
+            api_username=user.username,
+            is_default=account.default_connector_id is None,
+            file_id=uuid4(),
+            created_at=now,
+        )
+        account.register_connector(connector.id, name)
+        self.save(account, connector)
+        return self._connector_view(connector, account)
+
+    @command
+    def change_connector(
+        self,
+        ref: str | UUID,
+        *,
+        name: str | None = None,
+        api_username: str | None = None,
+        transfers: dict[str, bool] | None = None,
+        sync_inventory_now: bool = False,
+        emails: str | None = None,
+        auto_run_minutes: int | None = None,
+        income_account: str | None = UNCHANGED,
+        transfer_taxes_directly: bool | None = None,
+    ) -> dict[str, Any]:
+        """Change a connector's name, API user or settings; each change is its own event."""
+        account = self._account()
+        connector = self._connector(ref, account)
+        if name is not None:
+            name = check_connector_name(name)
+            if name != connector.name:
+                account.rename_connector(connector.id, name)
+                connector.rename(name)
+        if api_username is not None and api_username != connector.api_username:
+            connector.assign_api_user(self._check_api_user(api_username).username)
+        transfers = dict(transfers or {})
+        unknown = set(transfers) - set(TRANSFER_KINDS)
+        if unknown:
+            raise InvalidValue(f"unknown transfer kind {sorted(unknown)[0]!r}")
+        if transfers.get("purchase_orders") is True:
+            account.claim_inventory(connector.id)
+        elif transfers.get("purchase_orders") is False:
+            account.release_inventory(connector.id)
+        connector.change_transfers(transfers)
+        if sync_inventory_now:
+            connector.request_inventory_sync()
+        if emails is not None:
+            connector.change_emails(parse_emails(emails))
+        if auto_run_minutes is not None:
+            connector.change_auto_run_minutes(auto_run_minutes)
+        if income_account is not UNCHANGED:
+            connector.change_income_account(income_account)
+        if transfer_taxes_directly is not None:
+            connector.change_transfer_taxes_directly(transfer_taxes_directly)
+        self.save(account, connector)
+        return self._connector_view(connector, account)
+
+    def get_connector(self, ref: str | UUID) -> dict[str, Any]:
+        """One connector with its settings and registrations."""
+        account = self._account()
+        return views.connector_view(self._connector(ref, account), account)
+
+    def list_connectors(self) -> list[dict[str, Any]]:
+        """Every connector, the default first (it was created first)."""
+        account = self._account()
+        return [
+            self._connector_view(self.repository.get(UUID(cid)), account)
+            for cid in account.connectors
+        ]
+
+    # -- .qwc registrations ----------------------------------------------------------------
+
+    @command
+    def issue_qwc(
+        self,
+        ref: str | UUID,
+        *,
+        public_url: str,
+        issued_by: str,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """Write a new .qwc for a connector: a new registration with its own AppURL."""
+        now = self.clock()
+        account = self._account()
+        connector = self._connector(ref, account)
+        username = username or connector.api_username
+        user = self._check_api_user(username)
+        if user.username.casefold() != connector.api_username.casefold():
+            raise InvalidValue(
+                f"user {user.username!r} is not web connector {connector.name!r}'s API user "
+                f"({connector.api_username!r}); QBWC would be refused with code 90303"
+            )
+        public_url = public_url.rstrip("/")
+        registration_id = uuid4()
+        app_url = f"{public_url}/qbwc/{registration_id}"
+        problems = check_app_url(app_url)
+        if problems:
+            raise InvalidValue(problems[0])
+        text = build_qwc(
+            QwcSpec(
+                app_name=connector.app_name,
+                app_url=app_url,
+                app_support=f"{public_url}/support",
+                app_description=APP_DESCRIPTION,
+                username=user.username,
+                owner_id=account.owner_id,
+                file_id=connector.file_id,
+                run_every_minutes=connector.auto_run_minutes,
+            )
+        )
+        registration = Registration(
+            id=registration_id,
+            connector_id=connector.id,
+            username=user.username,
+            app_name=connector.app_name,
+            app_url=app_url,
+            issued_by=issued_by,
+            issued_at=now,
+        )
+        connector.record_qwc_issued(registration_id, user.username, issued_by, now)
+        self.save(connector, registration)
+        return {
+            "registration_id": str(registration_id),
+            "connector_id": str(connector.id),
+            "username": user.username,
+            "app_url": app_url,
+            "filename": "qbtransfer.qwc",
+            "qwc": text,
+        }
+
+    @command
+    def revoke_registration(
+        self, registration_id: str | UUID, *, reason: str, revoked_by: str
+    ) -> dict[str, Any]:
+        """Stop a downloaded .qwc from working (QBWC then sees code 90101)."""
+        registration = self._registration(registration_id)
+        registration.revoke(reason or "revoked by an administrator", revoked_by, self.clock())
+        self.save(registration)
+        return views.registration_view(registration)
+
+    def get_registration(self, registration_id: str | UUID) -> dict[str, Any]:
+        """One registration."""
+        return views.registration_view(self._registration(registration_id))
+
+    def list_registrations(self, ref: str | UUID) -> list[dict[str, Any]]:
+        """Every .qwc ever issued for a connector, oldest first."""
+        connector = self._connector(ref)
+        return [
+            views.registration_view(self._registration(r["id"])) for r in connector.registrations
+        ]
+
+    # -- the company file --------------------------------------------------------------------
+
+    @command
+    def clear_company_file(self, ref: str | UUID, *, cleared_by: str) -> dict[str, Any]:
+        """Unlink the connector's company file: its QuickBooks lists are forgotten (so are its
+        mappings, once they exist) and every .qwc issued so far stops working (90101)."""
+        now = self.clock()
+        account = self._account()
+        connector = self._connector(ref, account)
+        if connector.company_file is None:
+            raise InvalidValue(f"web connector {connector.name!r} has no company file linked")
+        connector.clear_company_file(cleared_by, now)
+        to_save: list[Any] = [connector]
+        for issued in connector.registrations:
+            registration = self._registration(issued["id"])
+            if not registration.is_revoked:
+                registration.revoke(
+                    "superseded: the company file link was cleared", cleared_by, now
+                )
+                to_save.append(registration)
+        lists = self._lists_of(connector.id)
+        lists.reset("company file cleared", now)
+        self.save(*to_save, lists)
+        return self._connector_view(connector, account)
+
+    @command
+    def request_deletion_sync(self, ref: str | UUID) -> dict[str, Any]:
+        """Look for records deleted in QuickBooks during the connector's next run."""
+        now = self.clock()
+        account = self._account()
+        connector = self._connector(ref, account)
+        lists = self._lists_of(connector.id)
+        if not lists.deletions_due:
+            lists.request_deletion_sync(now)
+            self.save(lists)
+        return self._connector_view(connector, account)
+
+    def _lists_of(self, connector_id: UUID) -> QuickBooksLists:
+        try:
+            return self.repository.get(QuickBooksLists.create_id(connector_id))
+        except AggregateNotFoundError:
+            return QuickBooksLists(connector_id)

@@ -1,0 +1,190 @@
+"""What the next qbXML message of a session carries, and what its answer means for the session.
+
+A session works through steps in order. Today the steps are the list syncs of the first
+handshake (open question 3's order) and, when due, a deletion sync; later steps (paid dates,
+transfers, inventory) plug in here. Each step builds its message from the session cursor and
+folds the answer back into a new cursor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
+from engine.qbxml import status
+from engine.qbxml.builder import build_message, build_request
+from engine.qbxml.parser import Response, ResponseSet, deleted_record, list_record
+
+PAGE_SIZE = 1000
+MAX_ITERATOR_RESTARTS = 2
+DELETIONS = "deletions"
+LIST_QUERIES = {
+    "accounts": "AccountQueryRq",
+    "classes": "ClassQueryRq",
+    "employees": "EmployeeQueryRq",
+    "vendors": "VendorQueryRq",
+    "payroll_items": "PayrollItemWageQueryRq",
+    "items": "ItemQueryRq",
+    "customers": "CustomerQueryRq",
+    "terms": "StandardTermsQueryRq",
+    "sales_tax_codes": "SalesTaxCodeQueryRq",
+    "ship_methods": "ShipMethodQueryRq",
+}
+# ListDeletedQuery types, and the list each one belongs to.
+DELETED_TYPES = {
+    "Account": "accounts",
+    "Class": "classes",
+    "Employee": "employees",
+    "Vendor": "vendors",
+    "PayrollItemWage": "payroll_items",
+    "Customer": "customers",
+    "StandardTerms": "terms",
+    "DateDrivenTerms": "terms",
+    "SalesTaxCode": "sales_tax_codes",
+    "ShipMethod": "ship_methods",
+    **{
+        t: "items"
+        for t in (
+            "ItemService",
+            "ItemNonInventory",
+            "ItemOtherCharge",
+            "ItemInventory",
+            "ItemInventoryAssembly",
+            "ItemSalesTax",
+            "ItemSalesTaxGroup",
+            "ItemDiscount",
+            "ItemGroup",
+            "ItemPayment",
+            "ItemSubtotal",
+            "ItemFixedAsset",
+        )
+    },
+}
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """A message ready for sendRequestXML, and the cursor as it stands once it is sent."""
+
+    qbxml: str
+    request_ids: list[str]
+    purpose: str
+    cursor: dict[str, Any]
+
+
+def plan_steps(lists: QuickBooksLists) -> list[str]:
+    """The steps of a session: every list (incrementally once synced), deletions when due."""
+    return list(LIST_NAMES) + ([DELETIONS] if lists.deletions_due else [])
+
+
+def next_message(
+    steps: list[str], cursor: dict[str, Any], seq: int, lists: QuickBooksLists, version: str
+) -> PlannedMessage | None:
+    """The message for the session's current step, or None when every step is done."""
+    index = cursor.get("step", 0)
+    if index >= len(steps):
+        return None
+    step = steps[index]
+    request_id = f"{seq}.{step}"
+    if step == DELETIONS:
+        window = lists.deletions_from()
+        data: dict[str, Any] = {"ListDelType": list(DELETED_TYPES)}
+        if window:
+            data["DeletedDateRangeFilter"] = {"FromDeletedDate": window}
+        rq = build_request("ListDeletedQueryRq", data, request_id=request_id, version=version)
+        return PlannedMessage(build_message([rq], version=version), [request_id], step, cursor)
+    cursor = dict(cursor)
+    if "from_modified" not in cursor:
+        # Fixed when the pass starts: an iterator must be continued with the same filters.
+        cursor["from_modified"] = lists.from_modified(step)
+    data = {"MaxReturned": PAGE_SIZE, "ActiveStatus": "All"}
+    if cursor["from_modified"]:
+        data["FromModifiedDate"] = cursor["from_modified"]
+    iterator_id = cursor.get("iterator_id")
+    rq = build_request(
+        LIST_QUERIES[step],
+        data,
+        request_id=request_id,
+        version=version,
+        iterator="Continue" if iterator_id else "Start",
+        iterator_id=iterator_id,
+    )
+    return PlannedMessage(build_message([rq], version=version), [request_id], step, cursor)
+
+
+def absorb(
+    steps: list[str],
+    cursor: dict[str, Any],
+    responses: ResponseSet,
+    lists: QuickBooksLists,
+    now: datetime,
+) -> dict[str, Any]:
+    """Fold QuickBooks' answer to the current step into `lists`; returns the new cursor."""
+    step = steps[cursor.get("step", 0)]
+    response = responses.responses[0] if responses.responses else None
+    if response is None:
+        return _next_step(cursor, f"{step}: QuickBooks returned no response")
+    decision = response.status.decision
+    if decision in (status.OK, status.NO_MATCH, status.WARNING):
+        if step == DELETIONS:
+            return _absorb_deletions(cursor, response, lists, now)
+        return _absorb_page(step, cursor, response, lists, now)
+    if decision == status.RESTART_ITERATOR and cursor.get("restarts", 0) < MAX_ITERATOR_RESTARTS:
+        return {**cursor, "iterator_id": None, "restarts": cursor.get("restarts", 0) + 1}
+    problem = f"{step}: QuickBooks status {response.status.code}: {response.status.message}"
+    if decision == status.UNSUPPORTED:
+        problem = f"{step}: not available in this QuickBooks ({response.status.message})"
+    return _next_step(cursor, problem)
+
+
+def _absorb_page(
+    step: str, cursor: dict[str, Any], response: Response, lists: QuickBooksLists, now: datetime
+) -> dict[str, Any]:
+    records = [list_record(ret) for ret in response.rets]
+    fresh = lists.record_page(step, records, now)
+    cursor = {
+        **cursor,
+        "received": cursor.get("received", 0) + len(records),
+        "recorded": cursor.get("recorded", 0) + fresh,
+    }
+    if response.iterator_remaining:
+        return {
+            **cursor,
+            "iterator_id": response.iterator_id,
+            "remaining": response.iterator_remaining,
+        }
+    lists.complete_list(step, now)
+    return _next_step(cursor, None, stats={step: cursor["recorded"]})
+
+
+def _absorb_deletions(
+    cursor: dict[str, Any], response: Response, lists: QuickBooksLists, now: datetime
+) -> dict[str, Any]:
+    records = []
+    for ret in response.rets:
+        record = deleted_record(ret)
+        if record["type"] in DELETED_TYPES:
+            records.append({**record, "list_name": DELETED_TYPES[record["type"]]})
+    lists.record_deletions(records, now)
+    lists.complete_deletions(now)
+    return _next_step(cursor, None, stats={DELETIONS: len(records)})
+
+
+def _next_step(
+    cursor: dict[str, Any], problem: str | None, stats: dict[str, int] | None = None
+) -> dict[str, Any]:
+    problems = list(cursor.get("problems", [])) + ([problem] if problem else [])
+    recorded = {**cursor.get("stats", {}), **(stats or {})}
+    return {"step": cursor.get("step", 0) + 1, "problems": problems, "stats": recorded}
+
+
+def progress(steps: list[str], cursor: dict[str, Any]) -> int:
+    """0-99 while steps remain (never 100 early: that ends the session), 100 when done."""
+    done = cursor.get("step", 0)
+    if done >= len(steps):
+        return 100
+    received, remaining = cursor.get("received", 0), cursor.get("remaining") or 0
+    partial = received / (received + remaining) if received + remaining else 0.0
+    return min(99, int(100 * (done + partial) / len(steps)))

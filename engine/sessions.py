@@ -1,0 +1,84 @@
+"""What an auditor asks of a QBWC session: what was sent, when, and what QuickBooks said."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from engine.aggregates.exchange import Exchange
+from engine.aggregates.session import QbwcSession
+from engine.errors import NotFound
+from engine.views import iso
+
+
+class SessionQueries:
+    """Sessions and their exchanges, read from the event store word for word."""
+
+    repository: Any
+    events: Any
+
+    def get_session(self, session_id: str | UUID, *, with_xml: bool = True) -> dict[str, Any]:
+        """One session with every exchange; with `with_xml`, the qbXML texts too."""
+        try:
+            session: QbwcSession = self.repository.get(UUID(str(session_id)))
+        except (AggregateNotFoundError, ValueError):
+            raise NotFound(f"no session {session_id!r}") from None
+        if not isinstance(session, QbwcSession):
+            raise NotFound(f"no session {session_id!r}")
+        exchange_ids = [
+            e.exchange_id for e in self.events.get(session.id) if type(e).__name__ == "RequestSent"
+        ]
+        return {
+            **session_summary(session),
+            "host": session.host,
+            "steps": session.steps,
+            "problems": session.cursor.get("problems", []),
+            "recorded": session.cursor.get("stats", {}),
+            "exchanges": [self._exchange(i, with_xml) for i in exchange_ids],
+        }
+
+    def _exchange(self, exchange_id: UUID, with_xml: bool) -> dict[str, Any]:
+        exchange: Exchange = self.repository.get(exchange_id)
+        detail: dict[str, Any] = {
+            "id": str(exchange.id),
+            "seq": exchange.seq,
+            "purpose": exchange.purpose,
+            "request_ids": exchange.request_ids,
+            "status": exchange.status,
+            "sent_at": iso(exchange.sent_at),
+            "received_at": iso(exchange.received_at),
+            "duration_ms": exchange.duration_ms,
+            "hresult": None,
+            "message": None,
+        }
+        for event in self.events.get(exchange_id):
+            kind = type(event).__name__
+            if kind == "RequestSent" and with_xml:
+                detail["request_xml"] = event.request_xml
+            elif kind == "ResponseReceived" and with_xml:
+                detail["response_xml"] = event.response_xml
+            elif kind == "ErrorReceived":
+                detail["hresult"], detail["message"] = event.hresult, event.message
+        return detail
+
+
+def session_summary(session: QbwcSession) -> dict[str, Any]:
+    """A session in one row."""
+    return {
+        "id": str(session.id),
+        "connector_id": str(session.connector_id) if session.connector_id else None,
+        "registration_id": session.registration_id,
+        "username": session.username,
+        "status": session.status,
+        "result": session.result,
+        "refusal_code": session.refusal_code,
+        "started": iso(session.opened_at),
+        "ended": iso(session.ended_at),
+        "company_file": session.company_file,
+        "qbxml_version": session.qbxml_version,
+        "progress": session.progress,
+        "exchange_count": session.exchanges,
+        "last_error": session.last_error,
+    }

@@ -137,7 +137,7 @@ class ConnectorCommands:
     def get_connector(self, ref: str | UUID) -> dict[str, Any]:
         """One connector with its settings and registrations."""
         account = self._account()
-        return views.connector_view(self._connector(ref, account), account)
+        return self._connector_view(self._connector(ref, account), account)
 
     def list_connectors(self) -> list[dict[str, Any]]:
         """Every connector, the default first (it was created first)."""

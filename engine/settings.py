@@ -115,4 +115,16 @@ def database_env(database_url: str | None, base_dir: Path) -> dict[str, str]:
 
 def _sqlite_env(path: Path) -> dict[str, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        # subscribe() for projection runners; the library's SQLite recorder has none.
+        "APPLICATION_RECORDER_TOPIC": "engine.sqlite_polling:PollingSQLiteApplicationRecorder",
+    }
+
+
+def read_model_path(event_store: str, read_model: str) -> str:
+    """Each read model gets its own SQLite file beside the event store's (SQLite tracking
+    tables are not prefixed, so two models in one file would share a position)."""
+    path = Path(event_store)
+    return str(path.with_name(f"{path.stem}.{read_model.lower()}{path.suffix}"))

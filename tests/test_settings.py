@@ -12,10 +12,9 @@ from engine.settings import Settings, database_env
 
 def test_unset_means_the_embedded_sqlite_file_created_on_first_use(tmp_path: Path):
     env = database_env(None, tmp_path)
-    assert env == {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(tmp_path / "var" / "qbtransfer.sqlite3"),
-    }
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["SQLITE_DBNAME"] == str(tmp_path / "var" / "qbtransfer.sqlite3")
+    assert env["APPLICATION_RECORDER_TOPIC"].endswith("PollingSQLiteApplicationRecorder")
     assert (tmp_path / "var").is_dir()
 
 

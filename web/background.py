@@ -1,15 +1,19 @@
-"""Background work that must run in exactly one process: projection runners and the
-APScheduler jobs. `qbtransfer worker` runs it in production; later issues register the
-QuickBooks-lists projection, deletion sync and e-mail digests here."""
+"""Background work that must run in exactly one process: the read models' projection runners
+and the APScheduler jobs. `qbtransfer worker` runs it in production; `qbtransfer serve` runs it
+beside the web app on the embedded default. Later issues register deletion sync, session
+expiry and e-mail digests here."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.settings import Settings
+from projections.runtime import running_projections
 
 
 @dataclass
@@ -27,26 +31,35 @@ JOBS: list[ScheduledJob] = []
 
 @dataclass
 class Background:
-    """The running scheduler (and, later, projection runners)."""
+    """The running projection runners and scheduler."""
 
     scheduler: BackgroundScheduler
+    runners: list[Any]
+    stack: contextlib.ExitStack
     jobs: list[ScheduledJob] = field(default_factory=list)
 
     def describe(self) -> str:
-        return ", ".join(f"{j.name} every {j.minutes} min" for j in self.jobs) or "no jobs yet"
+        jobs = ", ".join(f"{j.name} every {j.minutes} min" for j in self.jobs) or "no jobs yet"
+        models = ", ".join(r.projection.name for r in self.runners)
+        return f"read models: {models}; scheduled jobs: {jobs}"
 
     def check(self) -> None:
         """Raise if something that should be running has stopped."""
         if not self.scheduler.running:
             raise RuntimeError("the scheduler stopped")
+        for runner in self.runners:
+            runner.run_forever(timeout=0)  # re-raises a projection's error
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        self.stack.close()
 
 
 def start_background(settings: Settings) -> Background:
-    """Start the scheduler with every registered job."""
+    """Start every read model's runner and the scheduler with every registered job."""
+    stack = contextlib.ExitStack()
+    runners = stack.enter_context(running_projections(settings))
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in JOBS:
         scheduler.add_job(
@@ -59,4 +72,4 @@ def start_background(settings: Settings) -> Background:
             coalesce=True,
         )
     scheduler.start()
-    return Background(scheduler=scheduler, jobs=list(JOBS))
+    return Background(scheduler=scheduler, runners=runners, stack=stack, jobs=list(JOBS))

@@ -42,6 +42,7 @@ access "even if QuickBooks is not running" under Integrated Applications.</li>
 </html>
 """
 
+
 @support.get("/healthz")
 def healthz():
     """200 when the event store answers."""

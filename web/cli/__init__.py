@@ -14,7 +14,9 @@ from engine.errors import DomainError
 from web.cli.account import account
 from web.cli.common import QbGroup
 from web.cli.connectors import connectors, registrations
+from web.cli.projections import projections
 from web.cli.server import serve, worker
+from web.cli.sessions import sessions
 from web.cli.tokens import tokens
 from web.cli.users import users
 
@@ -25,7 +27,17 @@ def cli() -> None:
     """qbtransfer: move PSA billing work into QuickBooks Desktop through the Web Connector."""
 
 
-for _command in (users, account, connectors, registrations, tokens, serve, worker):
+for _command in (
+    users,
+    account,
+    connectors,
+    registrations,
+    sessions,
+    tokens,
+    projections,
+    serve,
+    worker,
+):
     cli.add_command(_command)
 
 

@@ -10,6 +10,7 @@ import click
 from engine.errors import InvalidValue
 from engine.settings import Settings
 from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
+from web.views import connector_detail
 
 CONNECTOR_KEYS = [
     "id",
@@ -28,6 +29,10 @@ CONNECTOR_KEYS = [
     "transfer_taxes_directly",
     "auto_run_minutes",
     "registrations",
+]
+DETAIL_KEYS = [
+    "company_file_location", "company_file_id", "company_name", "quickbooks_product",
+    "quickbooks_country", "qbxml_version",
 ]
 
 
@@ -71,10 +76,23 @@ def list_(as_json):
 @click.argument("connector")
 @json_option
 def show(connector, as_json):
-    """Show one web connector (by id or name)."""
+    """Show one web connector (by id or name), its company file and QuickBooks lists."""
     with engine() as app:
-        result = app.get_connector(connector)
-    emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS))
+        result = connector_detail(Settings.from_env(), app, connector)
+    emit(result, as_json, _describe_detail)
+
+
+def _describe_detail(connector: dict) -> str:
+    lines = [describe(connector, CONNECTOR_KEYS + DETAIL_KEYS)]
+    last = connector.get("last_session") or {}
+    if last:
+        lines.append(
+            f"{'last_session'.ljust(26)}  {last.get('started')} .. "
+            f"{last.get('ended') or 'running'}  {last.get('result')}"
+        )
+    counts = connector.get("quickbooks_lists") or {}
+    lines.append("quickbooks_lists            " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return "\n".join(lines)
 
 
 @connectors.command("set")
@@ -169,6 +187,27 @@ def qwc(connector, username, output):
         return
     output.write_text(issued["qwc"], encoding="utf-8")
     click.echo(f"wrote {output} (registration {issued['registration_id']})", err=True)
+
+
+@connectors.command("clear-company-file")
+@click.argument("connector")
+@json_option
+def clear_company_file(connector, as_json):
+    """Unlink the company file: its lists (and mappings) are forgotten, every .qwc issued so far
+    stops working (90101), and the next session links the file QuickBooks has open."""
+    with engine() as app:
+        result = app.clear_company_file(connector, cleared_by=actor())
+    emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS + DETAIL_KEYS))
+
+
+@connectors.command("sync-deletions")
+@click.argument("connector")
+@json_option
+def sync_deletions(connector, as_json):
+    """Look for records deleted in QuickBooks during the connector's next run."""
+    with engine() as app:
+        result = app.request_deletion_sync(connector)
+    emit(result, as_json, lambda c: f"deletion sync due at the next run of {c['name']}")
 
 
 @click.group(cls=QbGroup)

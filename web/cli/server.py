@@ -11,7 +11,8 @@ from engine.settings import Settings
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, help="Default: $PORT, else 8000.")
 def serve(host, port):
-    """Run the web app (support page, API; later the QBWC endpoint) in one process."""
+    """Run everything in one process: the QBWC endpoint, the API, the support page, the read
+    models and the scheduler (the embedded default)."""
     from werkzeug.serving import run_simple
 
     from web import create_app
@@ -26,13 +27,19 @@ def serve(host, port):
             port=port,
             base_dir=settings.base_dir,
         )
+    from web.background import start_background
+
     app = create_app(settings)
+    background = start_background(settings)
     click.echo(
         f"qbtransfer serving on http://{host}:{port} ({settings.describe_database()}); "
-        f"QBWC reaches it at {settings.effective_public_url}",
+        f"QBWC reaches it at {settings.effective_public_url}; {background.describe()}",
         err=True,
     )
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        background.stop()
 
 
 @click.command()

@@ -8,7 +8,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from engine.aggregates.exchange import Exchange
-from engine.aggregates.session import QbwcSession
+from engine.aggregates.session import QbwcSession, session_id_for
 from engine.errors import NotFound
 from engine.views import iso
 
@@ -18,6 +18,10 @@ class SessionQueries:
 
     repository: Any
     events: Any
+
+    def get_session_id(self, ticket: str) -> str:
+        """The session a ticket belongs to (the ticket itself is never stored)."""
+        return str(session_id_for(ticket))
 
     def get_session(self, session_id: str | UUID, *, with_xml: bool = True) -> dict[str, Any]:
         """One session with every exchange; with `with_xml`, the qbXML texts too."""

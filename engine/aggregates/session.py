@@ -193,3 +193,7 @@ class QbwcSession(Aggregate):
         """QBWC went quiet for longer than the idle timeout."""
         self.status, self.expected, self.ended_at = "expired", None, at
         self.result = self.result or "expired"
+        self.last_error = (
+            "The session expired: QBWC was silent for more than 60 minutes. The "
+            "next run starts afresh."
+        )

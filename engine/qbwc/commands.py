@@ -147,15 +147,14 @@ class QbwcCommands:
             return codes.Refusal(codes.ACCOUNT_INACTIVE, "the account is inactive")
         if account.status == "suspended":
             return codes.Refusal(codes.ACCOUNT_SUSPENDED, "the account is suspended")
+        user: User | None = self._get(user_id(username))
         connector: WebConnector = self.repository.get(registration.connector_id)
-        if username.casefold() != connector.api_username.casefold():
+        if user is None:
             return codes.Refusal(
                 codes.NOT_CONNECTOR_USER,
-                f"{username!r} is not the API user of web connector {connector.name!r}",
+                f"no user named {username!r} (web connector {connector.name!r} "
+                f"communicates as {connector.api_username!r})",
             )
-        user: User | None = self._get(user_id(username))
-        if user is None:
-            return codes.Refusal(codes.NOT_CONNECTOR_USER, f"no user named {username!r}")
         if user.status == "inactive":
             return codes.Refusal(codes.USER_INACTIVE, f"user {user.username!r} is inactive")
         if user.status == "locked":
@@ -164,6 +163,12 @@ class QbwcCommands:
             return codes.Refusal(
                 codes.NOT_API_USER,
                 f"user {user.username!r} is not an API-only user with a tracking identifier",
+            )
+        if user.username.casefold() != connector.api_username.casefold():
+            return codes.Refusal(
+                codes.NOT_CONNECTOR_USER,
+                f"{user.username!r} is not the API user of web connector "
+                f"{connector.name!r} ({connector.api_username!r})",
             )
         if not passwords.verify_password(user.password_hash, password):
             left = user.record_failed_sign_in(account.lockout_attempts, now)

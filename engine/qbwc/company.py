@@ -70,8 +70,8 @@ def check_company(
     linked = connector.company_file
     if linked is not None and str(linked["path"]).casefold() != company_file.casefold():
         return (
-            f"Web connector {connector.name!r} is linked to company file {linked['path']!r}, "
-            f"but QuickBooks has {company_file!r} open. Nothing was transferred. Open the "
+            f"Web connector '{connector.name}' is linked to company file '{linked['path']}', "
+            f"but QuickBooks has '{company_file}' open. Nothing was transferred. Open the "
             "linked file, or clear the link (qbtransfer connectors clear-company-file) if "
             "the file really moved."
         )
@@ -82,8 +82,8 @@ def check_company(
         and (str(linked["file_id"]).upper() != file_id.upper())
     ):
         return (
-            f"The open company file {company_file!r} is not the one web connector "
-            f"{connector.name!r} was linked to: its FileID is {file_id}, not "
+            f"The open company file '{company_file}' is not the one web connector "
+            f"'{connector.name}' was linked to: its FileID is {file_id}, not "
             f"{linked['file_id']}. Nothing was transferred."
         )
     session.record_company(

@@ -53,15 +53,14 @@ class TransportError(Exception):
 def envelope(operation: str, params: dict[str, object]) -> bytes:
     """The request body QBWC sends for `operation` (every WSDL parameter, in WSDL order)."""
     parts = []
-    for param in wsdl_operations()[operation]:
-        if param.name not in params:
+    # Interactive-mode methods are not in the WSDL: their parameters go in the order given.
+    known = wsdl_operations().get(operation)
+    names = [p.name for p in known] if known is not None else list(params)
+    for name in names:
+        if name not in params:
             continue
-        value = params[param.name]
-        parts.append(
-            f"<{param.name}>{escape(str(value))}</{param.name}>"
-            if value != ""
-            else f"<{param.name} />"
-        )
+        value = params[name]
+        parts.append(f"<{name}>{escape(str(value))}</{name}>" if value != "" else f"<{name} />")
     body = (
         f'<{operation} xmlns="{TNS}">' + "".join(parts) + f"</{operation}>"
         if parts

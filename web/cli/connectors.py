@@ -31,8 +31,12 @@ CONNECTOR_KEYS = [
     "registrations",
 ]
 DETAIL_KEYS = [
-    "company_file_location", "company_file_id", "company_name", "quickbooks_product",
-    "quickbooks_country", "qbxml_version",
+    "company_file_location",
+    "company_file_id",
+    "company_name",
+    "quickbooks_product",
+    "quickbooks_country",
+    "qbxml_version",
 ]
 
 

@@ -56,7 +56,7 @@ class Settings:
     def eventstore_env(self) -> dict[str, str]:
         """The eventsourcing environment for `DATABASE_URL`, with compression on."""
         env = database_env(self.database_url, self.base_dir)
-        env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        env["COMPRESSOR_TOPIC"] = "engine.compression:FastZlibCompressor"
         return env
 
     def describe_database(self) -> str:

@@ -50,7 +50,8 @@ class QuickBooksLists(Aggregate):
     def __init__(self, connector_id: UUID) -> None:
         self.connector_id = connector_id
         self.watermarks: dict[str, str] = {}  # list -> latest TimeModified seen
-        self.frontier: dict[str, dict[str, list[str]]] = {}  # list -> ListID -> [EditSeq, TM]
+        # list -> ListID -> [EditSequence, TimeModified as epoch seconds], overlap window only
+        self.frontier: dict[str, dict[str, list[Any]]] = {}
         self.synced_at: dict[str, str] = {}  # list -> when a full pass last completed
         self.deletions_due = False
         self.deletions_watermark: str | None = None
@@ -94,16 +95,15 @@ class QuickBooksLists(Aggregate):
         latest = parse_qb_time(self.watermarks.get(list_name, ""))
         for record in records:
             moment = parse_qb_time(record.get("time_modified", ""))
+            stamp = moment.timestamp() if moment is not None else 0.0
             if moment is not None and (latest is None or moment > latest):
                 latest = moment
                 self.watermarks[list_name] = record["time_modified"]
-            seen[record["list_id"]] = [record["edit_sequence"], record.get("time_modified", "")]
+            seen[record["list_id"]] = [record["edit_sequence"], stamp]
         if latest is not None:
             # Only records inside the overlap window can come back; forget the rest.
-            floor = latest - SAFETY_MARGIN
-            self.frontier[list_name] = {
-                k: v for k, v in seen.items() if (parse_qb_time(v[1]) or latest) >= floor
-            }
+            floor = (latest - SAFETY_MARGIN).timestamp()
+            self.frontier[list_name] = {k: v for k, v in seen.items() if v[1] >= floor}
 
     @event("ListSynced")
     def complete_list(self, list_name: str, at: datetime) -> None:

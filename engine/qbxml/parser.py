@@ -119,43 +119,62 @@ def parse_hcp(text: str) -> HostInfo:
 
 
 # Fields kept from each list record, besides the identity every record has.
-DETAIL_FIELDS = (
-    "AccountType",
-    "AccountNumber",
-    "CompanyName",
-    "Email",
-    "WageType",
-    "StdDueDays",
-    "IsTaxable",
-    "Desc",
-    "SalesDesc",
-    "PurchaseDesc",
-    "QuantityOnHand",
-    "SalesPrice",
-    "PurchaseCost",
-    "FirstName",
-    "LastName",
+DETAIL_FIELDS = frozenset(
+    {
+        "AccountType",
+        "AccountNumber",
+        "CompanyName",
+        "Email",
+        "WageType",
+        "StdDueDays",
+        "IsTaxable",
+        "Desc",
+        "SalesDesc",
+        "PurchaseDesc",
+        "QuantityOnHand",
+        "SalesPrice",
+        "PurchaseCost",
+        "FirstName",
+        "LastName",
+    }
 )
+_IDENTITY = {
+    "ListID": "list_id",
+    "Name": "name",
+    "FullName": "full_name",
+    "EditSequence": "edit_sequence",
+    "TimeModified": "time_modified",
+}
 
 
 def list_record(ret: etree._Element) -> dict[str, Any]:
     """The part of a list `*Ret` the engine keeps: identity, hierarchy and a few details."""
     record: dict[str, Any] = {
         "type": ret.tag[:-3] if ret.tag.endswith("Ret") else ret.tag,
-        "list_id": ret.findtext("ListID", ""),
-        "name": ret.findtext("Name", ""),
-        "full_name": ret.findtext("FullName") or ret.findtext("Name", ""),
-        "is_active": ret.findtext("IsActive", "true") != "false",
-        "parent_list_id": ret.findtext("ParentRef/ListID"),
-        "edit_sequence": ret.findtext("EditSequence", ""),
-        "time_modified": ret.findtext("TimeModified", ""),
+        "list_id": "",
+        "name": "",
+        "full_name": "",
+        "is_active": True,
+        "parent_list_id": None,
+        "edit_sequence": "",
+        "time_modified": "",
     }
-    details = {name: ret.findtext(name) for name in DETAIL_FIELDS if ret.find(name) is not None}
-    account = ret.findtext("IncomeAccountRef/FullName") or ret.findtext(
-        "SalesOrPurchase/AccountRef/FullName"
-    )
-    if account:
-        details["IncomeAccount"] = account
+    details: dict[str, Any] = {}
+    for child in ret:  # one pass: these lists run to tens of thousands of records
+        tag = child.tag
+        if tag in _IDENTITY:
+            record[_IDENTITY[tag]] = child.text or ""
+        elif tag == "IsActive":
+            record["is_active"] = child.text != "false"
+        elif tag == "ParentRef":
+            record["parent_list_id"] = child.findtext("ListID")
+        elif tag in DETAIL_FIELDS:
+            details[tag] = child.text
+        elif tag == "IncomeAccountRef" or tag == "SalesOrPurchase":
+            account = child.findtext("FullName") or child.findtext("AccountRef/FullName")
+            if account:
+                details["IncomeAccount"] = account
+    record["full_name"] = record["full_name"] or record["name"]
     if details:
         record["details"] = details
     return record

@@ -1,0 +1,226 @@
+"""The rest of the conversation: sendRequestXML, receiveResponseXML, connectionError,
+getLastError and closeConnection. None of them raises for QBWC's sake: a bad ticket, an expired
+session or a call out of order gets the method's in-band error value, and getLastError says
+why."""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate
+
+from engine import planner
+from engine.aggregates import WebConnector
+from engine.aggregates.exchange import Exchange
+from engine.aggregates.session import LAST_ERROR, RECEIVE, SEND, QbwcSession
+from engine.qbwc import codes
+from engine.qbwc.company import check_company
+from engine.qbwc.support import SessionSupport
+from engine.qbxml.parser import QbxmlParseError, parse_response
+from engine.qbxml.status import explain_hresult
+
+MAX_HRESULT_RETRIES = 2
+MAX_CONNECTION_RETRIES = 1
+UNKNOWN_TICKET = (
+    "QBWC used a session this server does not know (it may have expired after "
+    "60 idle minutes or been replaced by a newer run); the next run starts afresh."
+)
+
+
+class Conversation(SessionSupport):
+    """Everything after authenticate."""
+
+    def qbwc_send_request(
+        self,
+        registration_ref: str,
+        ticket: str,
+        hcp_response: str,
+        company_file: str,
+        country: str,
+        major: int,
+        minor: int,
+    ) -> str:
+        """sendRequestXML: the next qbXML message, or "" (then getLastError says why)."""
+        now = self.clock()
+        session = self._live(self._session(registration_ref, ticket), now)
+        if session is None:
+            return ""
+        if session.expected == RECEIVE and session.in_flight is not None:
+            # QBWC never got the message it asks for again, so QuickBooks never saw it either.
+            session.resend(session.in_flight, now)
+            self.save(session)
+            return next(iter(self.events.get(session.in_flight, lte=1))).request_xml
+        if session.expected != SEND:
+            return self._out_of_order(session, "sendRequestXML", now, "")
+        connector: WebConnector = self.repository.get(session.connector_id)
+        lists = self._lists(connector.id)
+        to_save: list[Aggregate] = [session, connector, lists]
+        if session.host is None:
+            problem = check_company(
+                session,
+                connector,
+                lists,
+                hcp_response,
+                company_file,
+                country,
+                major,
+                minor,
+                self._account().owner_id,
+                now,
+            )
+            if problem is not None:
+                session.fail(problem, now)
+                to_save += self._release(session, "failed", now)
+                self.save(*to_save)
+                return ""
+        planned = planner.next_message(
+            session.steps,
+            session.cursor,
+            session.exchanges + 1,
+            lists,
+            session.qbxml_version or "13.0",
+        )
+        if planned is None:
+            session.fail("Nothing is left to do in this session.", now)
+            to_save += self._release(session, "completed", now)
+            self.save(*to_save)
+            return ""
+        exchange = Exchange(
+            id=uuid4(),
+            session_id=session.id,
+            connector_id=connector.id,
+            seq=session.exchanges + 1,
+            purpose=planned.purpose,
+            request_ids=planned.request_ids,
+            request_xml=planned.qbxml,
+            sent_at=now,
+        )
+        session.send(exchange.id, planned.purpose, planned.cursor, now)
+        self.save(*to_save, exchange)
+        return planned.qbxml
+
+    def qbwc_receive_response(
+        self, registration_ref: str, ticket: str, response: str, hresult: str, message: str
+    ) -> int:
+        """receiveResponseXML: 0-99 while work remains, 100 when done, negative to stop."""
+        now = self.clock()
+        digest = hashlib.sha256((response + "\0" + hresult).encode("utf-8")).hexdigest()
+        loaded = self._session(registration_ref, ticket)
+        if (
+            loaded is not None
+            and loaded.expected != RECEIVE
+            and (loaded.last_response_digest == digest)
+        ):
+            return loaded.progress  # the same answer delivered twice: same reply, no change
+        session = self._live(loaded, now)
+        if session is None:
+            return -1
+        if session.expected != RECEIVE or session.in_flight is None:
+            return self._out_of_order(session, "receiveResponseXML", now, -1)
+        exchange: Exchange = self.repository.get(session.in_flight)
+        lists = self._lists(session.connector_id)
+        to_save: list[Aggregate] = [session, exchange, lists]
+        cursor = dict(session.cursor)
+        if hresult or not response:
+            exchange.record_error(hresult, message, now)
+            cursor["attempts"] = cursor.get("attempts", 0) + 1
+            if cursor["attempts"] > MAX_HRESULT_RETRIES:
+                session.receive(exchange.id, cursor, session.progress, digest, now)
+                session.fail(
+                    f"QuickBooks could not process the {session.step} request "
+                    f"{cursor['attempts']} times in a row: {explain_hresult(hresult, message)}. "
+                    "The session stopped; the next run tries again.",
+                    now,
+                )
+                to_save += self._release(session, "failed", now)
+                self.save(*to_save)
+                return -1
+            session.receive(exchange.id, cursor, session.progress, digest, now)
+            self.save(*to_save)
+            return session.progress
+        exchange.record_response(response, now)
+        try:
+            parsed = parse_response(response)
+        except QbxmlParseError as exc:
+            session.fail(f"QBWC returned something that is not a qbXML response ({exc}).", now)
+            to_save += self._release(session, "failed", now)
+            self.save(*to_save)
+            return -1
+        cursor.pop("attempts", None)
+        cursor = planner.absorb(session.steps, cursor, parsed, lists, now)
+        done = planner.progress(session.steps, cursor)
+        session.receive(exchange.id, cursor, done, digest, now)
+        if done >= 100:
+            to_save += self._release(session, "completed", now)
+        self.save(*to_save)
+        return done
+
+    def qbwc_connection_error(
+        self, registration_ref: str, ticket: str, hresult: str, message: str
+    ) -> str:
+        """connectionError: retry with the linked company file once, then "done"."""
+        now = self.clock()
+        session = self._live(self._session(registration_ref, ticket), now)
+        if session is None:
+            return "done"
+        retry = session.connection_errors < MAX_CONNECTION_RETRIES
+        text = f"QBWC could not open QuickBooks: {explain_hresult(hresult, message)}."
+        session.report_connection_error(hresult, text, retry, now)
+        to_save: list[Aggregate] = [session]
+        if not retry:
+            to_save += self._release(session, "failed", now)
+        self.save(*to_save)
+        if not retry:
+            return "done"
+        connector: WebConnector = self.repository.get(session.connector_id)
+        return str((connector.company_file or {}).get("path") or "")
+
+    def qbwc_last_error(self, registration_ref: str, ticket: str) -> str:
+        """getLastError: why the last call failed, in words (never empty)."""
+        now = self.clock()
+        session = self._session(registration_ref, ticket)
+        if session is None:
+            return UNKNOWN_TICKET
+        if session.status == "refused" and session.refusal_code is not None:
+            meaning, remedy = codes.describe(session.refusal_code)
+            return f"{session.refusal_code}: {meaning}. {remedy}"
+        text = session.last_error or "No error was recorded for this session."
+        if session.expected == LAST_ERROR:
+            session.show_error(now)
+            self.save(session)
+        return text
+
+    def qbwc_close(self, registration_ref: str, ticket: str) -> str:
+        """closeConnection: finish the session and say how it went."""
+        now = self.clock()
+        session = self._session(registration_ref, ticket)
+        if session is None:
+            return "OK"
+        if (
+            session.ended_at is not None
+            and session.status != "open"
+            and (session.status not in ("refused", "busy", "none", "failed"))
+        ):
+            return self._closing_words(session)
+        result = (
+            "completed"
+            if session.status == "open" and session.progress >= 100
+            else (session.status if session.status != "open" else "incomplete")
+        )
+        session.close(result, now)
+        to_save: list[Aggregate] = [session, *self._release(session, result, now)]
+        self.save(*to_save)
+        return self._closing_words(session)
+
+    def _closing_words(self, session: QbwcSession) -> str:
+        if session.status == "refused" and session.refusal_code is not None:
+            meaning, remedy = codes.describe(session.refusal_code)
+            return f"{session.refusal_code}: {meaning}. {remedy}"
+        if session.result == "completed":
+            problems = session.cursor.get("problems", [])
+            words = f"Sync completed: {session.exchanges} messages"
+            return words + (
+                f"; {len(problems)} problem(s): " + "; ".join(problems) if problems else "."
+            )
+        return session.last_error or f"Session {session.result or session.status}."

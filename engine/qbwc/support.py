@@ -1,0 +1,78 @@
+"""What every QBWC command needs: loading the session a ticket names, ending it cleanly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from engine.aggregates.exchange import Exchange
+from engine.aggregates.quickbooks_lists import QuickBooksLists
+from engine.aggregates.session import QbwcSession, session_id_for
+from engine.aggregates.slot import UpdateSlot
+
+
+class SessionSupport:
+    """Loading and releasing, shared by the authentication and conversation commands."""
+
+    # Provided by the TransferEngine (an eventsourcing Application): clock, repository, events,
+    # save() and _account().
+    clock: Any
+    repository: Any
+    events: Any
+
+    def _get(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _slot(self, connector_id: UUID) -> UpdateSlot:
+        return self._get(UpdateSlot.create_id(connector_id)) or UpdateSlot(connector_id)
+
+    def _lists(self, connector_id: UUID) -> QuickBooksLists:
+        return self._get(QuickBooksLists.create_id(connector_id)) or QuickBooksLists(connector_id)
+
+    def _session(self, registration_ref: str, ticket: str) -> QbwcSession | None:
+        """The session a ticket names, if it was issued for this registration's URL."""
+        if not ticket:
+            return None
+        session = self._get(session_id_for(ticket))
+        if session is None or session.registration_id != registration_ref:
+            return None
+        return session
+
+    def _live(self, session: QbwcSession | None, now: datetime) -> QbwcSession | None:
+        """`session` if it is open; expires it (and saves) when QBWC was idle too long."""
+        if session is None or not session.is_open:
+            return None
+        if session.is_idle_since(now):
+            session.expire(now)
+            touched: list[Aggregate] = [session]
+            touched += self._release(session, "expired", now)
+            if session.in_flight is not None:
+                exchange: Exchange = self.repository.get(session.in_flight)
+                exchange.mark_in_doubt("the session expired before the answer came", now)
+                touched.append(exchange)
+            self.save(*touched)
+            return None
+        return session
+
+    def _out_of_order(self, session: QbwcSession, call: str, now: datetime, value: Any) -> Any:
+        session.fail(
+            f"QBWC called {call} when {session.expected} was due; the session "
+            "stopped so nothing is sent twice. The next run starts afresh.",
+            now,
+        )
+        self.save(session, *self._release(session, "failed", now))
+        return value
+
+    def _release(self, session: QbwcSession, result: str, now: datetime) -> list[Aggregate]:
+        if session.connector_id is None:
+            return []
+        slot = self._slot(session.connector_id)
+        slot.release(session.id, result, now)
+        return [slot]

@@ -64,19 +64,33 @@ def main(argv: list[str] | None = None) -> dict:
 
     company = Company("Benchmark Books")
     company.seed_bulk(customers=args.customers, accounts=args.accounts)
-    env = {**os.environ, "DATABASE_URL": database_url, "PUBLIC_URL": public,
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
-                              cwd=workdir, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": public,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz")
         time.sleep(1.0)  # let start-up settle before the baseline
         cpu_before = cpu_seconds(server.pid)
         rss_before = peak_rss_mb(server.pid)
         started = time.perf_counter()
-        result = WebConnectorSim(f"http://127.0.0.1:{port}{reg.path}", "qbwc-api", API_PASSWORD,
-                                 company, owner_id=reg.owner_id, file_id=reg.file_id).run()
+        result = WebConnectorSim(
+            f"http://127.0.0.1:{port}{reg.path}",
+            "qbwc-api",
+            API_PASSWORD,
+            company,
+            owner_id=reg.owner_id,
+            file_id=reg.file_id,
+        ).run()
         if result.outcome != "completed":
             raise SystemExit(f"the handshake did not complete: {result.message}")
         session_wall = time.perf_counter() - started

@@ -57,9 +57,7 @@ def test_bad_urls_are_explained(url, problem, tmp_path):
 
 def test_compression_is_on_and_passwords_stay_out_of_descriptions(tmp_path):
     settings = Settings(database_url="postgresql://qb:hunter2@db/qbt", base_dir=tmp_path)
-    assert (
-        settings.eventstore_env()["COMPRESSOR_TOPIC"] == "engine.compression:FastZlibCompressor"
-    )
+    assert settings.eventstore_env()["COMPRESSOR_TOPIC"] == "engine.compression:FastZlibCompressor"
     assert "hunter2" not in settings.describe_database()
 
 

@@ -1,0 +1,124 @@
+"""The command line after a QBWC session: connectors show, sessions, clear-company-file,
+sync-deletions and the read models."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.application import TransferEngine
+from tests.helpers import API_PASSWORD, register_connector
+from tests.qbsim import Company
+
+
+def run_session(engine: TransferEngine, reg, company: Company) -> str:
+    """One whole update through the engine's QBWC commands (as the SOAP endpoint calls them)."""
+    ticket = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[0]
+    request = engine.qbwc_send_request(
+        reg.registration_id, ticket, company.hcp_response(), company.path, "US", 13, 0
+    )
+    while request:
+        progress = engine.qbwc_receive_response(
+            reg.registration_id, ticket, company.process(request), "", ""
+        )
+        if progress >= 100:
+            break
+        request = engine.qbwc_send_request(
+            reg.registration_id, ticket, "", company.path, "US", 13, 0
+        )
+    engine.qbwc_close(reg.registration_id, ticket)
+    return engine.get_session_id(ticket)
+
+
+@pytest.fixture
+def synced(engine, cli):
+    reg = register_connector(engine)
+    company = Company("Acme Books")
+    company.seed_bulk(customers=12, accounts=7, items=3)
+    company.write_file_id(reg.owner_id, reg.file_id)
+    company.begin_session()
+    session_id = run_session(engine, reg, company)
+    return reg, company, session_id
+
+
+def test_connectors_show_after_the_first_handshake(cli, synced):
+    reg, company, _ = synced
+    shown = cli("connectors", "show", reg.connector_id, "--json").json()
+    assert shown["company_file_location"] == company.path
+    assert shown["company_file_id"] == reg.file_id
+    assert shown["qbxml_version"] == "13.0"
+    assert set(shown["last_session"]) == {"id", "started", "ended", "result"}
+    assert shown["last_session"]["result"] == "completed"
+    lists = shown["quickbooks_lists"]
+    assert {
+        "accounts",
+        "classes",
+        "employees",
+        "vendors",
+        "payroll_items",
+        "items",
+        "customers",
+        "terms",
+        "sales_tax_codes",
+    } <= set(lists)
+    assert (lists["customers"], lists["accounts"], lists["items"]) == (12, 7, 3)
+    human = cli("connectors", "show", "Acme Books")
+    assert "customers 12" in human.stdout and company.path in human.stdout
+
+
+def test_sessions_list_and_show(cli, engine, synced):
+    reg, _, session_id = synced
+    engine.qbwc_authenticate(reg.registration_id, "qbwc-api", "wrong password")
+    listed = cli("sessions", "list", "--json").json()["sessions"]
+    assert [s["status"] for s in listed] == ["refused", "closed"]
+    assert listed[0]["refusal_code"] == 90509
+    assert listed[1]["id"] == session_id and listed[1]["exchanges"] >= 10
+    assert (
+        cli("sessions", "list", "--connector", reg.connector_id, "--json").json()["sessions"][1][
+            "id"
+        ]
+        == session_id
+    )
+    shown = cli("sessions", "show", session_id, "--json").json()
+    first = shown["exchanges"][0]
+    assert "<AccountQueryRq" in first["request_xml"] and "<AccountRet>" in first["response_xml"]
+    assert first["status"] == "answered" and first["duration_ms"] is not None
+    text = cli("sessions", "show", session_id)
+    assert "exchange 1 (accounts)" in text.stdout
+    assert cli("sessions", "show", "nope").exit_code == 2
+
+
+def test_clear_company_file_and_sync_deletions(cli, engine, synced):
+    reg, company, _ = synced
+    due = cli("connectors", "sync-deletions", reg.connector_id, "--json")
+    assert due.exit_code == 0
+    company.delete_list_record("customer", "Customer 00004")
+    run_session(engine, reg, company)
+    assert (
+        cli("connectors", "show", reg.connector_id, "--json").json()["quickbooks_lists"][
+            "customers"
+        ]
+        == 11
+    )
+    cleared = cli("connectors", "clear-company-file", reg.connector_id, "--json").json()
+    assert cleared["company_file_location"] is None
+    shown = cli("connectors", "show", reg.connector_id, "--json").json()
+    assert set(shown["quickbooks_lists"].values()) == {0}
+    regs = cli("registrations", "list", "--connector", reg.connector_id, "--json").json()
+    assert all(r["revoked"] for r in regs["registrations"])
+    again = cli("connectors", "clear-company-file", reg.connector_id)
+    assert again.exit_code == 2 and "no company file linked" in again.stderr
+
+
+def test_projections_status_and_rebuild(cli, synced):
+    status = cli("projections", "status", "--json").json()
+    assert set(status["read_models"]) == {"QuickBooksLists", "Sessions"}
+    rebuilt = cli("projections", "rebuild", "--json").json()["rebuilt"]
+    assert rebuilt["QuickBooksLists"] > 0 and rebuilt["Sessions"] > 0
+    reg, _, _ = synced
+    assert (
+        cli("connectors", "show", reg.connector_id, "--json").json()["quickbooks_lists"][
+            "customers"
+        ]
+        == 12
+    )
+    assert cli("projections", "rebuild", "nope").exit_code == 2

@@ -18,6 +18,7 @@ from eventsourcing.utils import EnvType
 
 from engine import passwords, views
 from engine.aggregates import Account, ApiToken, User, WebConnector
+from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession
 from engine.aggregates.slot import UpdateSlot
@@ -26,13 +27,23 @@ from engine.aggregates.user import user_id
 from engine.commanding import UNCHANGED, command, utcnow
 from engine.connectors import ConnectorCommands
 from engine.errors import NotFound
+from engine.mapping_commands import MappingCommands
+from engine.psa_commands import PsaCommands
 from engine.qbwc.authentication import Authentication
 from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
 
 
-class TransferEngine(ConnectorCommands, Authentication, Conversation, SessionQueries, Application):
+class TransferEngine(
+    ConnectorCommands,
+    PsaCommands,
+    MappingCommands,
+    Authentication,
+    Conversation,
+    SessionQueries,
+    Application,
+):
     """The engine: the account, users, web connectors and the QBWC conversation."""
 
     name = APPLICATION_NAME
@@ -45,6 +56,7 @@ class TransferEngine(ConnectorCommands, Authentication, Conversation, SessionQue
         UpdateSlot: 100,
         QuickBooksLists: 1,
         QbwcSession: 20,
+        Mapping: 100,
     }
 
     def __init__(self, env: EnvType | None = None, clock: Callable[[], datetime] = utcnow) -> None:

@@ -101,6 +101,9 @@ class ConnectorCommands:
         auto_run_minutes: int | None = None,
         income_account: str | None = UNCHANGED,
         transfer_taxes_directly: bool | None = None,
+        item_naming: str | None = None,
+        name_overflow: str | None = None,
+        transfer_cash_advances: bool | None = None,
     ) -> dict[str, Any]:
         """Change a connector's name, API user or settings; each change is its own event."""
         account = self._account()
@@ -131,6 +134,10 @@ class ConnectorCommands:
             connector.change_income_account(income_account)
         if transfer_taxes_directly is not None:
             connector.change_transfer_taxes_directly(transfer_taxes_directly)
+        if item_naming is not None or name_overflow is not None:
+            connector.change_naming(item_naming, name_overflow)
+        if transfer_cash_advances is not None:
+            connector.change_cash_advances(transfer_cash_advances)
         self.save(account, connector)
         return self._connector_view(connector, account)
 
@@ -232,8 +239,8 @@ class ConnectorCommands:
 
     @command
     def clear_company_file(self, ref: str | UUID, *, cleared_by: str) -> dict[str, Any]:
-        """Unlink the connector's company file: its QuickBooks lists are forgotten (so are its
-        mappings, once they exist) and every .qwc issued so far stops working (90101)."""
+        """Unlink the connector's company file: its QuickBooks lists and its mappings are
+        forgotten and every .qwc issued so far stops working (90101)."""
         now = self.clock()
         account = self._account()
         connector = self._connector(ref, account)
@@ -250,7 +257,9 @@ class ConnectorCommands:
                 to_save.append(registration)
         lists = self._lists_of(connector.id)
         lists.reset("company file cleared", now)
-        self.save(*to_save, lists)
+        mapping = self._mapping(connector.id)  # type: ignore[attr-defined]
+        mapping.clear_all("the company file link was cleared", cleared_by, now)
+        self.save(*to_save, lists, mapping)
         return self._connector_view(connector, account)
 
     @command

@@ -15,6 +15,7 @@ from eventsourcing.utils import Environment
 
 from engine.application import TransferEngine
 from engine.settings import Settings, read_model_path
+from projections.psa import PostgresPsaView, PsaProjection, SQLitePsaView
 from projections.quickbooks_lists import (
     PostgresQuickBooksListsView,
     QuickBooksListsProjection,
@@ -46,6 +47,7 @@ READ_MODELS = {
             QuickBooksListsProjection, SQLiteQuickBooksListsView, PostgresQuickBooksListsView
         ),
         ReadModel(SessionsProjection, SQLiteSessionsView, PostgresSessionsView),
+        ReadModel(PsaProjection, SQLitePsaView, PostgresPsaView),
     )
 }
 

@@ -6,72 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Response, g, jsonify, request
 
-from engine.errors import DomainError, InvalidValue
+from engine.errors import InvalidValue
 from web import get_engine, get_settings
+from web.api_common import api_blueprint
+from web.api_common import body as _body
+from web.api_common import field as _field
+from web.api_common import only as _only
 
-api = Blueprint("api", __name__)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, error: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.error, self.detail = status, error, detail
-
-
-@api.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    return jsonify(error=exc.error, detail=exc.detail), exc.status
-
-
-@api.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    status = exc.status if 400 <= exc.status < 500 else 422
-    return jsonify(error=exc.code, detail=exc.message), status
-
-
-@api.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), detail=exc.description), exc.code
-
-
-@api.before_request
-def _authenticate() -> None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
-    name = get_engine().authenticate_token(token.strip())
-    if name is None:
-        raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
-    g.actor = f"token:{name}"
-
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "the request body must be a JSON object")
-    return data
-
-
-def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = False):
-    if name not in data or data[name] is None:
-        if required:
-            raise InvalidValue(f"{name!r} is required")
-        return None
-    value = data[name]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise InvalidValue(f"{name!r} must be a {names}")
-    return value
-
-
-def _only(data: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise InvalidValue(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+api = api_blueprint("api", __name__)
 
 
 # -- account -----------------------------------------------------------------------------------
@@ -182,6 +126,9 @@ def change_connector(ref: str):
             "auto_run_minutes",
             "income_account",
             "transfer_taxes_directly",
+            "item_naming",
+            "name_overflow",
+            "transfer_cash_advances",
         },
     )
     transfers = {
@@ -207,6 +154,9 @@ def change_connector(ref: str):
             emails=emails,
             auto_run_minutes=_field(data, "auto_run_minutes", int),
             transfer_taxes_directly=_field(data, "transfer_taxes_directly", bool),
+            item_naming=_field(data, "item_naming", str),
+            name_overflow=_field(data, "name_overflow", str),
+            transfer_cash_advances=_field(data, "transfer_cash_advances", bool),
             **kwargs,
         )
     )

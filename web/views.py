@@ -1,7 +1,10 @@
-"""Answers that combine an engine query with a read model (the engine never reads those)."""
+"""Answers that combine engine commands with read models (the engine never reads those; it is
+handed them through the ports in engine/ports.py)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -10,14 +13,24 @@ from engine.settings import Settings
 from projections.runtime import fresh_view
 
 
+@contextlib.contextmanager
+def read_models(settings: Settings, engine: TransferEngine, *names: str) -> Iterator[list[Any]]:
+    """Views brought up to date with the event log, closed afterwards."""
+    views: list[Any] = []
+    try:
+        for name in names:
+            views.append(fresh_view(settings, engine, name))
+        yield views
+    finally:
+        for view in views:
+            view.close()
+
+
 def connector_detail(settings: Settings, engine: TransferEngine, ref: str) -> dict[str, Any]:
     """A connector with the count of each QuickBooks list its company file has."""
     connector = engine.get_connector(ref)
-    view = fresh_view(settings, engine, "quickbookslists")
-    try:
-        connector["quickbooks_lists"] = view.counts(UUID(connector["id"]))
-    finally:
-        view.close()
+    with read_models(settings, engine, "quickbookslists") as (lists,):
+        connector["quickbooks_lists"] = lists.counts(UUID(connector["id"]))
     return connector
 
 
@@ -26,8 +39,50 @@ def sessions_list(
 ) -> list[dict[str, Any]]:
     """The latest QBWC sessions, newest first (of one connector, when given)."""
     connector_id = engine.get_connector(connector_ref)["id"] if connector_ref else None
-    view = fresh_view(settings, engine, "sessions")
-    try:
-        return view.sessions(connector_id, limit)
-    finally:
-        view.close()
+    with read_models(settings, engine, "sessions") as (sessions,):
+        return sessions.sessions(connector_id, limit)
+
+
+def documents_list(
+    settings: Settings, engine: TransferEngine, kinds: list[str], status: str | None
+) -> list[dict[str, Any]]:
+    """Imported documents of the given kinds (and status)."""
+    with read_models(settings, engine, "psarecords") as (psa,):
+        return [
+            {
+                "type": r["kind"],
+                "id": r["psa_id"],
+                "number": r["name"],
+                "status": r["status"],
+                "changed_after_transfer": r["changed_after_transfer"],
+            }
+            for r in psa.documents(kinds, status)
+        ]
+
+
+def set_mapping(
+    settings: Settings,
+    engine: TransferEngine,
+    connector: str,
+    category: str,
+    psa_id: str,
+    quickbooks: str,
+    by: str,
+) -> dict[str, Any]:
+    """Map a PSA code to a QuickBooks record the company file has."""
+    with read_models(settings, engine, "quickbookslists") as (lists,):
+        return engine.set_mapping(connector, category, psa_id, quickbooks, directory=lists, by=by)
+
+
+def mappings(
+    settings: Settings, engine: TransferEngine, connector: str, category: str | None
+) -> dict[str, Any]:
+    """Every PSA code of each category and what it maps to."""
+    with read_models(settings, engine, "quickbookslists", "psarecords") as (lists, psa):
+        return engine.get_mappings(connector, directory=lists, catalog=psa, category_name=category)
+
+
+def readiness(settings: Settings, engine: TransferEngine, connector: str) -> dict[str, Any]:
+    """What blocks each transfer type of a connector."""
+    with read_models(settings, engine, "quickbookslists", "psarecords") as (lists, psa):
+        return engine.check_readiness(connector, directory=lists, catalog=psa)

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from engine.errors import InvalidValue
+from engine.naming import ITEM_NAMING, OVERFLOW_POLICIES
 
 NAME_MAX = 80
 MIN_AUTO_RUN_MINUTES = 15  # QBWC's own floor for Auto-Run
@@ -70,6 +71,9 @@ class WebConnector(Aggregate):
         self.auto_run_minutes = DEFAULT_AUTO_RUN_MINUTES
         self.registrations: list[dict[str, object]] = []
         self.company_file: dict[str, object] | None = None
+        self.item_naming = "billing-code"
+        self.name_overflow = "fail"
+        self.transfer_cash_advances = False
 
     @property
     def app_name(self) -> str:
@@ -170,6 +174,31 @@ class WebConnector(Aggregate):
     @event("AutoRunIntervalChanged")
     def _auto_run_interval_changed(self, minutes: int) -> None:
         self.auto_run_minutes = minutes
+
+    def change_naming(self, item_naming: str | None, name_overflow: str | None) -> None:
+        """Choose how billing items become QuickBooks item names, and what happens to a name
+        longer than QuickBooks allows."""
+        item_naming = item_naming or self.item_naming
+        name_overflow = name_overflow or self.name_overflow
+        if item_naming not in ITEM_NAMING:
+            raise InvalidValue(f"item naming must be one of {', '.join(ITEM_NAMING)}")
+        if name_overflow not in OVERFLOW_POLICIES:
+            raise InvalidValue(f"name overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
+        if (item_naming, name_overflow) != (self.item_naming, self.name_overflow):
+            self._naming_changed(item_naming=item_naming, name_overflow=name_overflow)
+
+    @event("NamingConventionsChanged")
+    def _naming_changed(self, item_naming: str, name_overflow: str) -> None:
+        self.item_naming, self.name_overflow = item_naming, name_overflow
+
+    def change_cash_advances(self, enabled: bool) -> None:
+        """Send cash advances as a negative line reducing an expense report's bill."""
+        if enabled != self.transfer_cash_advances:
+            self._cash_advances_changed(enabled=enabled)
+
+    @event("CashAdvancesChanged")
+    def _cash_advances_changed(self, enabled: bool) -> None:
+        self.transfer_cash_advances = enabled
 
     # -- .qwc files ----------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ from engine.errors import DomainError
 from web.cli.account import account
 from web.cli.common import QbGroup
 from web.cli.connectors import connectors, registrations
+from web.cli.mappings import mappings
 from web.cli.projections import projections
+from web.cli.psa import documents, import_, organizations, resources
 from web.cli.server import serve, worker
 from web.cli.sessions import sessions
 from web.cli.tokens import tokens
@@ -32,6 +34,11 @@ for _command in (
     account,
     connectors,
     registrations,
+    import_,
+    documents,
+    organizations,
+    resources,
+    mappings,
     sessions,
     tokens,
     projections,

@@ -10,7 +10,7 @@ import click
 from engine.errors import InvalidValue
 from engine.settings import Settings
 from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
-from web.views import connector_detail
+from web.views import connector_detail, readiness
 
 CONNECTOR_KEYS = [
     "id",
@@ -28,6 +28,9 @@ CONNECTOR_KEYS = [
     "emails",
     "transfer_taxes_directly",
     "auto_run_minutes",
+    "item_naming",
+    "name_overflow",
+    "transfer_cash_advances",
     "registrations",
 ]
 DETAIL_KEYS = [
@@ -124,6 +127,21 @@ def _describe_detail(connector: dict) -> str:
     type=ON_OFF,
     help="Legacy, US QuickBooks only: send the PSA's tax as an invoice line.",
 )
+@click.option(
+    "--item-naming",
+    type=click.Choice(["billing-code", "role-work-type"]),
+    help="One QuickBooks item per billing code, or Role:Work Type sub-items.",
+)
+@click.option(
+    "--name-overflow",
+    type=click.Choice(["fail", "truncate"]),
+    help="A name longer than QuickBooks allows fails its transfer, or is cut.",
+)
+@click.option(
+    "--transfer-cash-advances",
+    type=ON_OFF,
+    help="Send cash advances as a negative line on expense report bills.",
+)
 @json_option
 def set_(
     connector,
@@ -138,6 +156,9 @@ def set_(
     auto_run_minutes,
     income_account,
     transfer_taxes_directly,
+    item_naming,
+    name_overflow,
+    transfer_cash_advances,
     as_json,
 ):
     """Change a web connector's settings; each change is recorded as its own event."""
@@ -162,6 +183,9 @@ def set_(
             emails=emails,
             auto_run_minutes=auto_run_minutes,
             transfer_taxes_directly=on_off(transfer_taxes_directly),
+            item_naming=item_naming,
+            name_overflow=name_overflow,
+            transfer_cash_advances=on_off(transfer_cash_advances),
             **kwargs,
         )
     emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS))
@@ -212,6 +236,30 @@ def sync_deletions(connector, as_json):
     with engine() as app:
         result = app.request_deletion_sync(connector)
     emit(result, as_json, lambda c: f"deletion sync due at the next run of {c['name']}")
+
+
+@connectors.command("check")
+@click.argument("connector")
+@json_option
+def check(connector, as_json):
+    """What blocks each transfer type of a web connector (the readiness check)."""
+    with engine() as app:
+        result = readiness(Settings.from_env(), app, connector)
+    emit(result, as_json, _check_text)
+
+
+def _check_text(result: dict) -> str:
+    enabled = [k for k, r in result["types"].items() if r["enabled"]]
+    verdict = (
+        "no transfer type is on yet" if not enabled else "ready" if result["ready"] else "NOT ready"
+    )
+    lines = [f"{result['name']}: {verdict}"]
+    for kind, report in result["types"].items():
+        state = "on" if report["enabled"] else "off"
+        lines.append(f"\n{kind} ({state}, {report['documents_ready']} ready)")
+        lines += [f"  BLOCKER  {b}" for b in report["blockers"]]
+        lines += [f"  note     {n}" for n in report["notes"]]
+    return "\n".join(lines)
 
 
 @click.group(cls=QbGroup)

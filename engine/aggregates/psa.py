@@ -1,0 +1,148 @@
+"""What the engine holds of the PSA: reference records (organizations, resources, codes,
+products) and documents (invoices, timesheets, expense reports, purchase orders)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from engine.errors import Conflict, InvalidValue
+from engine.psa import KINDS
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every top-level field that differs."""
+    return {
+        key: [old.get(key), new.get(key)]
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    }
+
+
+class PsaRecord(Aggregate):
+    """An organization, resource, line of business, code or product, as last imported."""
+
+    @event("Imported")
+    def __init__(
+        self,
+        id: UUID,
+        kind: str,
+        psa_id: str,
+        data: dict[str, Any],  # noqa: A002
+        imported_at: datetime,
+    ) -> None:
+        self.kind = kind
+        self.psa_id = psa_id
+        self.data = data
+        self.imported_at = imported_at
+        self.connector_id: UUID | None = None  # None: the default connector
+
+    @event("Changed")
+    def change(self, data: dict[str, Any], changes: dict[str, list[Any]], at: datetime) -> None:
+        """A later import brought different values (`changes` says which, old and new)."""
+        self.data = data
+
+    def assign(self, connector_id: UUID | None, by: str, at: datetime) -> None:
+        """Send this organization's or resource's work to a connector (None: the default)."""
+        if self.kind not in ("organizations", "resources"):
+            raise InvalidValue(
+                f"only organizations and resources are assigned to connectors, "
+                f"not {KINDS[self.kind].singular}s"
+            )
+        if connector_id != self.connector_id:
+            self._assigned(connector_id=connector_id, by=by, at=at)
+
+    @event("AssignedToConnector")
+    def _assigned(self, connector_id: UUID | None, by: str, at: datetime) -> None:
+        self.connector_id = connector_id
+
+
+class Document(Aggregate):
+    """A billing document and where it stands on its way to QuickBooks.
+
+    Status: not_ready, ready (shown "Pending"), withdrawn, transferred. A transferred document
+    that the PSA changes afterwards is flagged, never silently sent again.
+    """
+
+    @event("Imported")
+    def __init__(
+        self,
+        id: UUID,
+        kind: str,
+        psa_id: str,
+        data: dict[str, Any],  # noqa: A002
+        imported_at: datetime,
+    ) -> None:
+        self.kind = kind
+        self.psa_id = psa_id
+        self.data = data
+        self.imported_at = imported_at
+        self.status = "not_ready"
+        self.changed_after_transfer = False
+        self.quickbooks: dict[str, Any] | None = None
+
+    @event("Changed")
+    def change(self, data: dict[str, Any], changes: dict[str, list[Any]], at: datetime) -> None:
+        """A later import brought different values."""
+        self.data = data
+        if self.status == "transferred":
+            self.changed_after_transfer = True
+
+    def check_can_be_ready(self) -> None:
+        """Refuse to queue what QuickBooks must not get."""
+        label = f"{KINDS[self.kind].singular} {self.psa_id}"
+        if self.status == "transferred":
+            raise Conflict(f"{label} was already transferred to QuickBooks")
+        if self.kind in ("timesheets", "expense_reports") and self.data.get("status") != "approved":
+            raise InvalidValue(
+                f"{label} is {self.data.get('status')}; only approved "
+                f"{KINDS[self.kind].singular}s can be transferred"
+            )
+        if self.kind == "purchase_orders" and self.data.get("status") == "canceled":
+            raise InvalidValue(f"{label} is canceled; canceled purchase orders are not transferred")
+
+    def mark_ready(self, by: str, at: datetime) -> bool:
+        """Queue the document for its connector's next QBWC run; False if it already was."""
+        self.check_can_be_ready()
+        if self.status == "ready":
+            return False
+        self._marked_ready(by=by, at=at)
+        return True
+
+    @event("MarkedReadyToTransfer")
+    def _marked_ready(self, by: str, at: datetime) -> None:
+        self.status = "ready"
+
+    def withdraw(self, by: str, at: datetime) -> None:
+        """Take the document off the queue."""
+        label = f"{KINDS[self.kind].singular} {self.psa_id}"
+        if self.status == "transferred":
+            raise Conflict(f"{label} was already transferred to QuickBooks")
+        if self.status != "ready":
+            raise Conflict(f"{label} is not ready to transfer, so there is nothing to withdraw")
+        self._withdrawn(by=by, at=at)
+
+    @event("Withdrawn")
+    def _withdrawn(self, by: str, at: datetime) -> None:
+        self.status = "withdrawn"
+
+    def mark_transferred(
+        self, connector_id: UUID, reference: dict[str, Any], by: str, at: datetime
+    ) -> None:
+        """Record that the document is in QuickBooks (by a transfer, or entered by hand)."""
+        if self.status == "transferred":
+            raise Conflict(
+                f"{KINDS[self.kind].singular} {self.psa_id} is already marked transferred"
+            )
+        self._marked_transferred(connector_id=connector_id, reference=reference, by=by, at=at)
+
+    @event("MarkedTransferred")
+    def _marked_transferred(
+        self, connector_id: UUID, reference: dict[str, Any], by: str, at: datetime
+    ) -> None:
+        self.status = "transferred"
+        self.changed_after_transfer = False
+        self.quickbooks = {"connector_id": str(connector_id), **reference}

@@ -1,0 +1,37 @@
+"""What the engine needs from read models, as interfaces the projections implement.
+
+Commands that choose among QuickBooks' records (mappings) or look across every PSA record
+(the readiness check) are handed these; the engine never imports the projections."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+from uuid import UUID
+
+
+class QuickBooksDirectory(Protocol):
+    """The QuickBooks records each connector's company file has (from the lists read model)."""
+
+    def find(
+        self,
+        connector_id: UUID,
+        list_name: str,
+        name_or_list_id: str,
+    ) -> dict[str, Any] | None:
+        """A record by ListID, or by full name ignoring case."""
+
+    def records(
+        self,
+        connector_id: UUID,
+        list_name: str,
+        *,
+        active_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Every record of one list."""
+
+
+class PsaCatalog(Protocol):
+    """Every imported PSA record (from the PSA read model)."""
+
+    def records_of(self, kind: str) -> list[dict[str, Any]]:
+        """psa_id, name, data, connector_id, status and changed_after_transfer of each record."""

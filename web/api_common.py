@@ -1,0 +1,80 @@
+"""What every JSON API blueprint shares: bearer-token authentication, errors as
+`{"error": ..., "detail": ...}` with a 4xx status, and reading request bodies strictly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import DomainError, InvalidValue
+from web import get_engine
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.error, self.detail = status, error, detail
+
+
+def _api_error(exc: ApiError):
+    return jsonify(error=exc.error, detail=exc.detail), exc.status
+
+
+def _domain_error(exc: DomainError):
+    status = exc.status if 400 <= exc.status < 500 else 422
+    return jsonify(error=exc.code, detail=exc.message), status
+
+
+def _http_error(exc: HTTPException):
+    return jsonify(error=exc.name.lower().replace(" ", "_"), detail=exc.description), exc.code
+
+
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
+    name = get_engine().authenticate_token(token.strip())
+    if name is None:
+        raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
+    g.actor = f"token:{name}"
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint with the API's authentication and error handling."""
+    blueprint = Blueprint(name, import_name)
+    blueprint.before_request(_authenticate)
+    blueprint.register_error_handler(ApiError, _api_error)
+    blueprint.register_error_handler(DomainError, _domain_error)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    return blueprint
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", "the request body must be a JSON object")
+    return data
+
+
+def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = False):
+    """A typed field of a request body; refuses a wrong type, naming the field."""
+    if name not in data or data[name] is None:
+        if required:
+            raise InvalidValue(f"{name!r} is required")
+        return None
+    value = data[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise InvalidValue(f"{name!r} must be a {names}")
+    return value
+
+
+def only(data: dict[str, Any], allowed: set[str]) -> None:
+    """Refuse fields the endpoint does not know (a typo must not be ignored)."""
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidValue(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")

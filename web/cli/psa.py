@@ -1,0 +1,212 @@
+"""`qbtransfer import`, `documents`, `organizations` and `resources`: the PSA's side."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from engine.errors import InvalidValue
+from engine.psa import DOCUMENT_KINDS, KINDS, schema
+from engine.psa.importing import ImportRefused
+from engine.psa_commands import document_kind
+from engine.settings import Settings
+from web.cli.common import QbGroup, actor, describe, emit, engine, json_option
+from web.views import documents_list
+
+
+def _report_text(report: dict) -> str:
+    lines = []
+    verb = (
+        "would change"
+        if report["dry_run"]
+        else ("imported" if report["imported"] else "refused (nothing imported)")
+    )
+    lines.append(f"import {verb}:")
+    for kind, counts in report["counts"].items():
+        lines.append(f"  {kind:<20} " + "  ".join(f"{k} {v}" for k, v in counts.items()))
+    for change in report["changes"]:
+        lines.append(f"  changed {change['record']}: {', '.join(change['fields'])}")
+    for record in report["marked_ready"]:
+        lines.append(f"  ready to transfer: {record}")
+    for record in report["changed_after_transfer"]:
+        lines.append(f"  CHANGED AFTER TRANSFER (not re-sent; check it in QuickBooks): {record}")
+    for error in report["errors"]:
+        lines.append(f"  error {error['record']} {error['field']}: {error['message']}")
+    return "\n".join(lines)
+
+
+@click.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--continue-on-error",
+    is_flag=True,
+    help="Import the good records and refuse only the bad ones.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option(
+    "--schema",
+    "print_schema",
+    is_flag=True,
+    help="Print the JSON Schema of the qbtransfer-psa/1 format.",
+)
+@json_option
+def import_(file, continue_on_error, dry_run, print_schema, as_json):
+    """Import a qbtransfer-psa/1 file: the PSA's records and documents ("-" reads stdin)."""
+    if print_schema:
+        click.echo(json.dumps(schema(), indent=1))
+        return
+    if file is None:
+        raise InvalidValue("give the file to import (or --schema)")
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {file}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidValue(f"{file} is not JSON: {exc}") from None
+    with engine() as app:
+        try:
+            report = app.import_psa(
+                data, by=actor(), dry_run=dry_run, continue_on_error=continue_on_error
+            )
+        except ImportRefused as refused:
+            # The whole report goes to stdout so every error can be read; stderr gets one line.
+            emit(refused.report, as_json, _report_text)
+            raise
+    emit(report, as_json, _report_text)
+
+
+@click.group(cls=QbGroup)
+def documents() -> None:
+    """Invoices, timesheets, expense reports and purchase orders from the PSA."""
+
+
+@documents.command("list")
+@click.option("--type", "document_type", help="invoice, timesheet, expense-report, purchase-order")
+@click.option("--status", type=click.Choice(["not_ready", "ready", "withdrawn", "transferred"]))
+@json_option
+def documents_list_(document_type, status, as_json):
+    """List imported documents."""
+    kinds = [document_kind(document_type)] if document_type else list(DOCUMENT_KINDS)
+    with engine() as app:
+        found = documents_list(Settings.from_env(), app, kinds, status)
+    emit(
+        {"documents": found},
+        as_json,
+        lambda r: (
+            "\n".join(
+                f"{d['type']:<16} {d['id']:<12} {d['number']:<12} {d['status']}"
+                + ("  CHANGED AFTER TRANSFER" if d["changed_after_transfer"] else "")
+                for d in r["documents"]
+            )
+            or "no documents"
+        ),
+    )
+
+
+@documents.command("show")
+@click.argument("document_type")
+@click.argument("document_id")
+@json_option
+def documents_show(document_type, document_id, as_json):
+    """Show one document: TYPE (invoice, timesheet, expense-report, purchase-order) and id."""
+    with engine() as app:
+        found = app.get_document(document_type, document_id)
+    emit(
+        found,
+        as_json,
+        lambda d: describe(
+            {**{k: v for k, v in d.items() if k != "data"}, "data": json.dumps(d["data"], indent=1)}
+        ),
+    )
+
+
+@documents.command("ready")
+@click.argument("document_type")
+@click.argument("document_ids", nargs=-1, required=True)
+@json_option
+def documents_ready(document_type, document_ids, as_json):
+    """Mark documents Ready to Transfer (all of them, or none)."""
+    with engine() as app:
+        done = app.mark_ready(document_type, list(document_ids), by=actor())
+    emit(
+        {"documents": done},
+        as_json,
+        lambda r: "\n".join(f"{d['id']}: {d['status']}" for d in r["documents"]),
+    )
+
+
+@documents.command("withdraw")
+@click.argument("document_type")
+@click.argument("document_ids", nargs=-1, required=True)
+@json_option
+def documents_withdraw(document_type, document_ids, as_json):
+    """Take documents off the transfer queue (all of them, or none)."""
+    with engine() as app:
+        done = app.withdraw(document_type, list(document_ids), by=actor())
+    emit(
+        {"documents": done},
+        as_json,
+        lambda r: "\n".join(f"{d['id']}: {d['status']}" for d in r["documents"]),
+    )
+
+
+@documents.command("mark-transferred")
+@click.argument("document_type")
+@click.argument("document_id")
+@click.option("--connector", required=True, help="The web connector whose file has it.")
+@click.option("--reference", required=True, help="Its number or TxnID in QuickBooks.")
+@json_option
+def documents_mark_transferred(document_type, document_id, connector, reference, as_json):
+    """Record that a document is already in QuickBooks, so it is never sent."""
+    with engine() as app:
+        done = app.mark_transferred(
+            document_type, document_id, connector_ref=connector, reference=reference, by=actor()
+        )
+    emit(done, as_json, lambda d: f"{d['id']}: {d['status']}")
+
+
+def _assign_group(kind: str) -> click.Group:
+    singular = KINDS[kind].singular
+
+    @click.group(name=kind, cls=QbGroup, help=f"{singular.capitalize()}s and their web connector.")
+    def group() -> None:
+        pass
+
+    @group.command(
+        "assign",
+        help=f"Send a {singular}'s work to a web connector (--default: "
+        "back to the default connector).",
+    )
+    @click.argument("psa_id")
+    @click.option("--connector", help="The web connector (id or name).")
+    @click.option("--default", "to_default", is_flag=True)
+    @json_option
+    def assign(psa_id, connector, to_default, as_json):
+        if bool(connector) == to_default:
+            raise InvalidValue("give exactly one of --connector or --default")
+        with engine() as app:
+            done = app.assign(kind, psa_id, None if to_default else connector, by=actor())
+        emit(
+            done,
+            as_json,
+            lambda r: f"{r['id']} ({r['name']}): connector {r['connector_id'] or 'default'}",
+        )
+
+    @group.command("show", help=f"Show one {singular}.")
+    @click.argument("psa_id")
+    @json_option
+    def show(psa_id, as_json):
+        with engine() as app:
+            found = app.get_psa_record(kind, psa_id)
+        emit(found, as_json, describe)
+
+    return group
+
+
+organizations = _assign_group("organizations")
+resources = _assign_group("resources")

@@ -70,3 +70,72 @@ def soap_call(client, path: str, operation: str, **params):
     assert response.content_type.startswith("text/xml")
     result = parse_result(operation, response.data)
     return int(result) if operation == "receiveResponseXML" else result
+
+
+def run_session(engine: TransferEngine, reg: Registered, company) -> str:
+    """One whole QBWC update through the engine's commands (as the SOAP endpoint calls them);
+    returns the session id."""
+    ticket, status = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[:2]
+    if status not in ("", company.path):
+        return engine.get_session_id(ticket)
+    company.begin_session()
+    request = engine.qbwc_send_request(
+        reg.registration_id, ticket, company.hcp_response(), company.path, "US", 13, 0
+    )
+    while request:
+        progress = engine.qbwc_receive_response(
+            reg.registration_id, ticket, company.process(request), "", ""
+        )
+        if progress >= 100:
+            break
+        request = engine.qbwc_send_request(
+            reg.registration_id, ticket, "", company.path, "US", 13, 0
+        )
+    engine.qbwc_close(reg.registration_id, ticket)
+    company.end_session()
+    return engine.get_session_id(ticket)
+
+
+def demo_company():
+    """A QuickBooks company made for the demo PSA file: most of what it needs, not all."""
+    from tests.qbsim import Company
+
+    company = Company.from_json(
+        {
+            "company": {"name": "MSP Books"},
+            "lists": {
+                "account": [
+                    {"Name": "Autotask Other", "AccountType": "Income"},
+                    {"Name": "Consulting Income", "AccountType": "Income"},
+                    {"Name": "Travel", "AccountType": "Expense"},
+                    {"Name": "Meals and Entertainment", "AccountType": "Expense"},
+                    {"Name": "Cost of Goods Sold", "AccountType": "CostOfGoodsSold"},
+                    {"Name": "Inventory Asset", "AccountType": "OtherCurrentAsset"},
+                    {"Name": "Employee Advances", "AccountType": "OtherCurrentAsset"},
+                ],
+                "class": [
+                    {"Name": "Managed Services"},
+                    {"Name": "Projects"},
+                    {"Name": "Infrastructure", "ParentRef": {"FullName": "Projects"}},
+                ],
+                "employee": [{"Name": "Dana Whitfield"}],
+                "vendor": [{"Name": "Ingram Micro"}],
+                "payroll_item_wage": [{"Name": "Regular Pay"}, {"Name": "Vacation Pay"}],
+                "item_service": [{"Name": "Remote Support"}],
+                "item_inventory": [
+                    {
+                        "Name": "Dell Latitude 5550 Laptop",
+                        "IncomeAccountRef": {"FullName": "Autotask Other"},
+                        "COGSAccountRef": {"FullName": "Cost of Goods Sold"},
+                        "AssetAccountRef": {"FullName": "Inventory Asset"},
+                    }
+                ],
+                "customer": [{"Name": "Acme Dental Group", "Email": "billing@acmedental.example"}],
+                "standard_terms": [{"Name": "Net 30"}],
+                "sales_tax_code": [{"Name": "Tax"}, {"Name": "Non"}],
+                "ship_method": [{"Name": "UPS Ground"}],
+            },
+        }
+    )
+    company.clock.advance(days=1)
+    return company

@@ -5,28 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.application import TransferEngine
-from tests.helpers import API_PASSWORD, register_connector
+from tests.helpers import register_connector, run_session
 from tests.qbsim import Company
-
-
-def run_session(engine: TransferEngine, reg, company: Company) -> str:
-    """One whole update through the engine's QBWC commands (as the SOAP endpoint calls them)."""
-    ticket = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[0]
-    request = engine.qbwc_send_request(
-        reg.registration_id, ticket, company.hcp_response(), company.path, "US", 13, 0
-    )
-    while request:
-        progress = engine.qbwc_receive_response(
-            reg.registration_id, ticket, company.process(request), "", ""
-        )
-        if progress >= 100:
-            break
-        request = engine.qbwc_send_request(
-            reg.registration_id, ticket, "", company.path, "US", 13, 0
-        )
-    engine.qbwc_close(reg.registration_id, ticket)
-    return engine.get_session_id(ticket)
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from projections.runtime import open_view, running_projections
 def test_runners_follow_new_events(engine, settings):
     connector_id = uuid4()
     with running_projections(settings) as runners:
-        assert {r.projection.name for r in runners} == {"QuickBooksLists", "Sessions",
-                                                         "PsaRecords"}
+        assert {r.projection.name for r in runners} == {"QuickBooksLists", "Sessions", "PsaRecords"}
         lists = QuickBooksLists(connector_id)
         lists.record_page(
             "classes",

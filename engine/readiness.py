@@ -7,6 +7,7 @@ happen without a person's say (notes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -155,6 +156,18 @@ def _ready(ctx: Context, kind: str) -> list[dict[str, Any]]:
     return [r for r in ctx.records(kind).values() if r.get("status") == "ready"]
 
 
+def _queued_here(ctx: Context, report: TypeReport, kind: str, party_field: str,
+                 party_kind: str) -> Iterator[tuple[dict[str, Any], dict[str, Any], Any]]:
+    """(document, its data, its organization or resource) for each ready document whose party
+    sends its work to this connector; counts them in the report."""
+    for document in _ready(ctx, kind):
+        data = document["data"]
+        party = ctx.records(party_kind).get(data[party_field])
+        if ctx.owns(party):
+            report.documents_ready += 1
+            yield document, data, party
+
+
 def _customer(
     ctx: Context, report: TypeReport, org_id: str | None, where: str, linked: bool
 ) -> dict[str, Any] | None:
@@ -199,12 +212,8 @@ def _customer(
 def _invoices(ctx: Context, report: TypeReport, linked: bool) -> None:
     convention, overflow = ctx.connector.item_naming, ctx.connector.name_overflow
     codes = ctx.records("billing_codes")
-    for invoice in _ready(ctx, "invoices"):
-        data = invoice["data"]
-        org = ctx.records("organizations").get(data["organization_id"])
-        if not ctx.owns(org):
-            continue
-        report.documents_ready += 1
+    for _invoice, data, org in _queued_here(ctx, report, "invoices", "organization_id",
+                                            "organizations"):
         where = f"invoice {data['number']}"
         customer = _customer(ctx, report, data["organization_id"], where, linked)
         org_data = (org or {}).get("data", {})
@@ -263,12 +272,8 @@ def _person(
 
 def _timesheets(ctx: Context, report: TypeReport, linked: bool) -> None:
     payroll = ctx.records("payroll_categories")
-    for sheet in _ready(ctx, "timesheets"):
-        data = sheet["data"]
-        resource = ctx.records("resources").get(data["resource_id"])
-        if not ctx.owns(resource):
-            continue
-        report.documents_ready += 1
+    for sheet, data, resource in _queued_here(ctx, report, "timesheets", "resource_id",
+                                              "resources"):
         where = f"timesheet {sheet['psa_id']}"
         if not linked:
             continue
@@ -299,12 +304,8 @@ def _timesheets(ctx: Context, report: TypeReport, linked: bool) -> None:
 
 def _expense_reports(ctx: Context, report: TypeReport, linked: bool) -> None:
     categories = ctx.records("expense_categories")
-    for expense in _ready(ctx, "expense_reports"):
-        data = expense["data"]
-        resource = ctx.records("resources").get(data["resource_id"])
-        if not ctx.owns(resource):
-            continue
-        report.documents_ready += 1
+    for expense, data, resource in _queued_here(ctx, report, "expense_reports", "resource_id",
+                                                "resources"):
         where = f"expense report {expense['psa_id']}"
         reimbursable = sum(
             (Decimal(i["amount"]) for i in data["items"] if i.get("reimbursable", True)), Decimal(0)

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,10 +24,9 @@ from uuid import UUID
 from engine.application import TransferEngine
 from engine.settings import Settings
 from projections.runtime import open_view
-from tests.helpers import API_PASSWORD, register_connector
+from tests.helpers import API_PASSWORD, free_port, register_connector, serving
 from tests.qbsim import Company
 from tests.qbsim.webconnector import WebConnectorSim
-from tests.test_serve import free_port, wait_for
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -64,21 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     company = Company("Benchmark Books")
     company.seed_bulk(customers=args.customers, accounts=args.accounts)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PUBLIC_URL": public,
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
+    with serving(workdir, port, {"DATABASE_URL": database_url, "PUBLIC_URL": public}) as server:
         time.sleep(1.0)  # let start-up settle before the baseline
         cpu_before = cpu_seconds(server.pid)
         rss_before = peak_rss_mb(server.pid)
@@ -112,10 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
             "server_peak_rss_mb": round(peak_rss_mb(server.pid), 1),
             "server_rss_at_start_mb": round(rss_before, 1),
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        engine.close()
+    engine.close()
     print(json.dumps(figures, indent=1))
     return figures
 

@@ -3,18 +3,14 @@ address), completes a whole session against `qbtransfer serve`."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import zeep
 from zeep.transports import Transport
 
 from engine.application import TransferEngine
-from tests.helpers import API_PASSWORD, register_connector
+from tests.helpers import API_PASSWORD, free_port, register_connector, serving
 from tests.qbsim import Company
-from tests.test_serve import free_port, wait_for
 
 
 def test_zeep_completes_a_session_against_qbtransfer_serve(settings, tmp_path: Path):
@@ -25,21 +21,7 @@ def test_zeep_completes_a_session_against_qbtransfer_serve(settings, tmp_path: P
         reg = register_connector(engine, public_url=public)
     finally:
         engine.close()
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "PUBLIC_URL": public,
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
+    with serving(tmp_path, port, {"DATABASE_URL": settings.database_url, "PUBLIC_URL": public}):
         client = zeep.Client(
             f"http://127.0.0.1:{port}{reg.path}?wsdl", transport=Transport(timeout=30)
         )
@@ -73,6 +55,3 @@ def test_zeep_completes_a_session_against_qbtransfer_serve(settings, tmp_path: P
             )
             assert 0 <= progress <= 100
         assert service.closeConnection(ticket=ticket).startswith("Sync completed")
-    finally:
-        server.terminate()
-        server.wait(timeout=15)

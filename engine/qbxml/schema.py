@@ -33,6 +33,10 @@ class ElementSpec:
     def repeatable(self) -> bool:
         return bool((self.rules or {}).get("repeatable"))
 
+    def position(self, name: str) -> int | None:
+        """Where a child element stands among its siblings, or None if it is not one."""
+        return list(self.children).index(name) if name in self.children else None
+
     def add(self, name: str) -> ElementSpec:
         return self.children.setdefault(name, ElementSpec(name))
 

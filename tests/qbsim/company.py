@@ -19,6 +19,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.qbxml.schema import version_number as _version_number
 from tests.qbsim.model import (
     LIST_KINDS,
     OK,
@@ -28,7 +29,6 @@ from tests.qbsim.model import (
     to_element,
 )
 from tests.qbsim.schema import PARSE_HRESULT, PARSE_MESSAGE, SchemaViolation, check_request
-from tests.qbsim.schema import version_number as _version_number
 
 DEFAULT_VERSIONS = (
     "1.0",

@@ -3,20 +3,18 @@
 QuickBooks validates a whole message set before running any of it: an unknown element, an
 element out of order, a value of the wrong type or over its maximum length makes the message
 fail with HRESULT 0x80040400 and no response at all. This module reproduces that from
-`request-schema.json`, independently of the engine's builder, so the builder is tested against
-the data rather than against itself.
+`request-schema.json`: it reads the element tree as the engine does (one reading of the data),
+but the checks are its own, so the engine's builder is tested against the data rather than
+against itself.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
-from functools import cache
 
 from lxml import etree
 
-from engine.qbxml import SCHEMA_PATH
+from engine.qbxml.schema import ElementSpec, request_spec
 
 PARSE_HRESULT = "0x80040400"
 PARSE_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
@@ -60,54 +58,16 @@ class SchemaViolation(Exception):
         self.detail = detail
 
 
-@dataclass
-class Node:
-    """One element of a request: its place among its siblings and, for leaves, its rules."""
-
-    name: str
-    index: int
-    spec: dict | None = None
-    children: dict[str, Node] = field(default_factory=dict)
-
-    def child(self, name: str) -> Node:
-        if name not in self.children:
-            self.children[name] = Node(name, len(self.children))
-        return self.children[name]
-
-
-@cache
-def schema_data() -> dict:
-    """The request schema, as shipped with the engine."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-@cache
-def request_tree(request_name: str) -> Node | None:
-    """The element tree of `request_name` (e.g. "InvoiceAddRq"), or None if unknown."""
-    entry = schema_data().get(request_name)
-    if entry is None or not request_name.endswith("Rq"):
+def request_tree(request_name: str) -> ElementSpec | None:
+    """The element tree of `request_name` (e.g. "InvoiceAddRq"), or None if unknown. The tree
+    is read from the schema data the same way the engine reads it; what is checked against it
+    (order, types, lengths) is this module's own."""
+    if not request_name.endswith("Rq"):
         return None
-    root = Node(request_name, 0)
-    wrapper = entry.get("wrapper") or ""
-    body = root.child(wrapper) if wrapper else root
-    for element in entry["elements"]:
-        path = element["path"]
-        if path == wrapper:
-            continue  # a marker the data carries for the wrapper itself
-        # IncludeRetElement is always a sibling of the *Add/*Mod wrapper, never inside it.
-        outside = element.get("outside_wrapper") or (wrapper and path == "IncludeRetElement")
-        node = root if outside else body
-        for part in path.split(" "):
-            node = node.child(part)
-        if element.get("type") is not None:
-            node.spec = element
-    return root
-
-
-def version_number(version: str) -> float:
-    """'13.0' -> 13.0; locale prefixes such as 'CA3.0' are ignored."""
-    match = re.search(r"(\d+(?:\.\d+)?)", version or "")
-    return float(match.group(1)) if match else 0.0
+    try:
+        return request_spec(request_name)
+    except KeyError:
+        return None
 
 
 def check_request(rq: etree._Element, version: float) -> None:
@@ -129,7 +89,7 @@ def check_request(rq: etree._Element, version: float) -> None:
     _check_children(rq, tree, version, name)
 
 
-def _check_children(element: etree._Element, node: Node, version: float, where: str) -> None:
+def _check_children(element: etree._Element, spec: ElementSpec, version: float, where: str) -> None:
     last_index = -1
     last_name = None
     for child in element:
@@ -137,35 +97,37 @@ def _check_children(element: etree._Element, node: Node, version: float, where: 
             continue
         name = child.tag
         path = f"{where}/{name}"
-        spec_node = node.children.get(name)
-        if spec_node is None:
+        index = spec.position(name)
+        if index is None:
             raise SchemaViolation(f"unknown element <{name}> in {where}")
-        since = (spec_node.spec or {}).get("since")
-        if since is not None and version < float(since):
-            raise SchemaViolation(f"<{name}> needs qbXML {since}, the message is {version}")
-        if spec_node.index < last_index:
+        child_spec = spec.children[name]
+        if child_spec.since is not None and version < child_spec.since:
+            raise SchemaViolation(
+                f"<{name}> needs qbXML {child_spec.since:g}, the message is {version}"
+            )
+        if index < last_index:
             raise SchemaViolation(f"<{name}> is out of order in {where} (after <{last_name}>)")
-        if spec_node.index == last_index and not _repeatable(spec_node):
+        if index == last_index and not _repeatable(child_spec):
             raise SchemaViolation(f"<{name}> appears twice in {where}")
-        last_index, last_name = spec_node.index, name
-        if spec_node.children:
+        last_index, last_name = index, name
+        if child_spec.children:
             if child.text and child.text.strip():
                 raise SchemaViolation(f"{path} holds text where elements belong")
-            _check_children(child, spec_node, version, path)
+            _check_children(child, child_spec, version, path)
         else:
-            _check_value(child, spec_node, path)
+            _check_value(child, child_spec, path)
 
 
-def _repeatable(node: Node) -> bool:
-    if node.spec is not None:
-        return bool(node.spec.get("repeatable"))
-    return bool(REPEATABLE_GROUP.search(node.name))
+def _repeatable(spec: ElementSpec) -> bool:
+    if spec.rules is not None:
+        return spec.repeatable
+    return bool(REPEATABLE_GROUP.search(spec.name))
 
 
-def _check_value(element: etree._Element, node: Node, path: str) -> None:
+def _check_value(element: etree._Element, element_spec: ElementSpec, path: str) -> None:
     if len(element):
         raise SchemaViolation(f"{path} must not contain elements")
-    spec = node.spec or {}
+    spec = element_spec.rules or {}
     text = element.text or ""
     limit = spec.get("max_length")
     if limit is not None and len(text) > limit:

@@ -125,34 +125,27 @@ def documents_show(document_type, document_id, as_json):
     )
 
 
-@documents.command("ready")
-@click.argument("document_type")
-@click.argument("document_ids", nargs=-1, required=True)
-@json_option
-def documents_ready(document_type, document_ids, as_json):
-    """Mark documents Ready to Transfer (all of them, or none)."""
-    with engine() as app:
-        done = app.mark_ready(document_type, list(document_ids), by=actor())
-    emit(
-        {"documents": done},
-        as_json,
-        lambda r: "\n".join(f"{d['id']}: {d['status']}" for d in r["documents"]),
-    )
+def _queue_command(name: str, verb: str, help_text: str) -> None:
+    """`documents ready` and `documents withdraw`: one engine verb over several documents."""
+
+    @documents.command(name, help=help_text)
+    @click.argument("document_type")
+    @click.argument("document_ids", nargs=-1, required=True)
+    @json_option
+    def change(document_type, document_ids, as_json):
+        with engine() as app:
+            done = getattr(app, verb)(document_type, list(document_ids), by=actor())
+        emit(
+            {"documents": done},
+            as_json,
+            lambda r: "\n".join(f"{d['id']}: {d['status']}" for d in r["documents"]),
+        )
 
 
-@documents.command("withdraw")
-@click.argument("document_type")
-@click.argument("document_ids", nargs=-1, required=True)
-@json_option
-def documents_withdraw(document_type, document_ids, as_json):
-    """Take documents off the transfer queue (all of them, or none)."""
-    with engine() as app:
-        done = app.withdraw(document_type, list(document_ids), by=actor())
-    emit(
-        {"documents": done},
-        as_json,
-        lambda r: "\n".join(f"{d['id']}: {d['status']}" for d in r["documents"]),
-    )
+_queue_command("ready", "mark_ready", "Mark documents Ready to Transfer (all of them, or none).")
+_queue_command(
+    "withdraw", "withdraw", "Take documents off the transfer queue (all of them, or none)."
+)
 
 
 @documents.command("mark-transferred")

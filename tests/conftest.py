@@ -142,3 +142,14 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):
         return CliResult(code, out.getvalue(), err.getvalue())
 
     return run
+
+
+@pytest.fixture
+def web_app(settings: Settings, engine: TransferEngine):
+    """The Flask app on the test store; the read-model views it opens are closed afterwards
+    (the engine fixture closes the engine)."""
+    from web import ENGINE_KEY, create_app
+
+    app = create_app(settings, engine=engine)
+    yield app
+    app.extensions[ENGINE_KEY].close_views()

@@ -7,13 +7,11 @@ import pytest
 from lxml import etree
 
 from engine.qwc import validate_qwc
-from web import create_app
 
 
 @pytest.fixture
-def client(settings, engine):
-    app = create_app(settings, engine=engine)
-    return app.test_client()
+def client(web_app):
+    return web_app.test_client()
 
 
 @pytest.fixture

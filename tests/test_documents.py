@@ -10,7 +10,6 @@ import pytest
 
 from tests.helpers import register_connector
 from tests.test_import import DEMO
-from web import create_app
 
 
 @pytest.fixture
@@ -112,10 +111,10 @@ def test_organizations_and_resources_are_assigned_to_connectors(cli, engine, imp
     assert shown["name"] == "Ortega, Luis" and shown["connector_id"] == second.connector_id
 
 
-def test_the_api(engine, settings):
+def test_the_api(engine, web_app):
     token = engine.create_token("t")["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    client = create_app(settings, engine=engine).test_client()
+    client = web_app.test_client()
     data = json.loads(DEMO.read_text())
     dry = client.post("/api/v1/import?dry_run=1", json=data, headers=auth)
     assert dry.status_code == 200 and dry.get_json()["dry_run"] is True

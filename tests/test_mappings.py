@@ -175,8 +175,7 @@ class _no_records:
         return []
 
 
-def test_the_command_line_and_the_api(cli, engine, settings, linked):
-    from web import create_app
+def test_the_command_line_and_the_api(cli, engine, settings, web_app, linked):
 
     result = cli(
         "mappings",
@@ -198,7 +197,7 @@ def test_the_command_line_and_the_api(cli, engine, settings, linked):
     assert cli("mappings", "clear", linked.reg.connector_id, "billing-codes", "BC-2").exit_code == 0
     token = engine.create_token("t")["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    client = create_app(settings, engine=engine).test_client()
+    client = web_app.test_client()
     base = f"/api/v1/connectors/{linked.reg.connector_id}/mappings"
     put = client.put(
         f"{base}/payroll-categories/PAY-1", json={"quickbooks": "Regular Pay"}, headers=auth

@@ -13,16 +13,15 @@ from lxml import etree
 from tests.helpers import API_PASSWORD, register_connector, soap_call
 from tests.qbsim import Company
 from tests.qbsim.soap import envelope
-from web import create_app
 from web.qbwc import TNS
 
 HCP_VERSION = {"qbXMLCountry": "US", "qbXMLMajorVers": 13, "qbXMLMinorVers": 0}
 
 
 @pytest.fixture
-def qb(engine, settings):
+def qb(engine, web_app):
     reg = register_connector(engine)
-    client = create_app(settings, engine=engine).test_client()
+    client = web_app.test_client()
     company = Company("Acme Books")
     company.seed_bulk(customers=5, accounts=5)
     company.write_file_id(reg.owner_id, reg.file_id)

@@ -16,14 +16,13 @@ from projections.runtime import catch_up, fresh_view, open_view, rebuild
 from tests.helpers import API_PASSWORD, register_connector
 from tests.qbsim import Company
 from tests.qbsim.webconnector import Faults, WebConnectorSim
-from web import create_app
 from web.views import sessions_list
 
 
 @pytest.fixture
-def live(engine, settings):
+def live(engine, settings, web_app):
     """The web app on a real port, and a connector registered to reach it."""
-    server = make_server("127.0.0.1", 0, create_app(settings, engine=engine), threaded=True)
+    server = make_server("127.0.0.1", 0, web_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     public = f"http://localhost:{server.server_port}"

@@ -40,6 +40,11 @@ def get_engine() -> TransferEngine:
     return current_app.extensions[ENGINE_KEY].get()
 
 
+def get_view(name: str) -> Any:
+    """A read model's view for this process, inside a request."""
+    return current_app.extensions[ENGINE_KEY].view(name)
+
+
 def get_settings() -> Settings:
     """The settings the app was built with."""
     return current_app.config["QBTRANSFER_SETTINGS"]
@@ -49,6 +54,7 @@ class _EngineHolder:
     def __init__(self, settings: Settings, engine: TransferEngine | None) -> None:
         self._settings = settings
         self._engine = engine
+        self._views: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def get(self) -> TransferEngine:
@@ -58,7 +64,23 @@ class _EngineHolder:
                     self._engine = TransferEngine(env=self._settings.eventstore_env())
         return self._engine
 
+    def view(self, name: str) -> Any:
+        """A read model's view, opened once per process (each holds a connection pool)."""
+        with self._lock:
+            if name not in self._views:
+                from projections.runtime import open_view
+
+                self._views[name] = open_view(self._settings, name)
+            return self._views[name]
+
+    def close_views(self) -> None:
+        with self._lock:
+            for view in self._views.values():
+                view.close()
+            self._views.clear()
+
     def close(self) -> None:
+        self.close_views()
         if self._engine is not None:
             self._engine.close()
             self._engine = None

@@ -8,21 +8,31 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from flask import has_app_context
+
 from engine.application import TransferEngine
 from engine.settings import Settings
-from projections.runtime import fresh_view
+from projections.runtime import catch_up, fresh_view
+from web import get_view
 
 
 @contextlib.contextmanager
 def read_models(settings: Settings, engine: TransferEngine, *names: str) -> Iterator[list[Any]]:
-    """Views brought up to date with the event log, closed afterwards."""
-    views: list[Any] = []
+    """Views brought up to date with the event log. Inside a web request they are the
+    process's own (opened once); elsewhere (the command line) they are closed afterwards."""
+    if has_app_context():
+        views = [get_view(name) for name in names]
+        for view, name in zip(views, names, strict=True):
+            catch_up(engine, view, name)
+        yield views
+        return
+    opened: list[Any] = []
     try:
         for name in names:
-            views.append(fresh_view(settings, engine, name))
-        yield views
+            opened.append(fresh_view(settings, engine, name))
+        yield opened
     finally:
-        for view in views:
+        for view in opened:
             view.close()
 
 

@@ -182,9 +182,8 @@ class Conversation(SessionSupport):
         session = self._session(registration_ref, ticket)
         if session is None:
             return UNKNOWN_TICKET
-        if session.status == "refused" and session.refusal_code is not None:
-            meaning, remedy = codes.describe(session.refusal_code)
-            return f"{session.refusal_code}: {meaning}. {remedy}"
+        if session.status == "refused":
+            return _refusal_words(session)
         text = session.last_error or "No error was recorded for this session."
         if session.expected == LAST_ERROR:
             session.show_error(now)
@@ -197,26 +196,20 @@ class Conversation(SessionSupport):
         session = self._session(registration_ref, ticket)
         if session is None:
             return "OK"
-        if (
-            session.ended_at is not None
-            and session.status != "open"
-            and (session.status not in ("refused", "busy", "none", "failed"))
-        ):
-            return self._closing_words(session)
-        result = (
-            "completed"
-            if session.status == "open" and session.progress >= 100
-            else (session.status if session.status != "open" else "incomplete")
-        )
+        if session.status in ("closed", "abandoned", "expired"):
+            return self._closing_words(session)  # nothing is left to close
+        if session.status == "open":
+            result = "completed" if session.progress >= 100 else "incomplete"
+        else:
+            result = session.status  # refused, busy, none or failed
         session.close(result, now)
         to_save: list[Aggregate] = [session, *self._release(session, result, now)]
         self.save(*to_save)
         return self._closing_words(session)
 
     def _closing_words(self, session: QbwcSession) -> str:
-        if session.status == "refused" and session.refusal_code is not None:
-            meaning, remedy = codes.describe(session.refusal_code)
-            return f"{session.refusal_code}: {meaning}. {remedy}"
+        if session.status == "refused":
+            return _refusal_words(session)
         if session.result == "completed":
             problems = session.cursor.get("problems", [])
             words = f"Sync completed: {session.exchanges} messages"
@@ -224,3 +217,10 @@ class Conversation(SessionSupport):
                 f"; {len(problems)} problem(s): " + "; ".join(problems) if problems else "."
             )
         return session.last_error or f"Session {session.result or session.status}."
+
+
+def _refusal_words(session: QbwcSession) -> str:
+    """A refused authenticate's code, what it means and what to do."""
+    assert session.refusal_code is not None  # refuse() always records the code
+    meaning, remedy = codes.describe(session.refusal_code)
+    return f"{session.refusal_code}: {meaning}. {remedy}"

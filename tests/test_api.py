@@ -117,6 +117,8 @@ def test_connectors_settings_and_qwc_download(client, auth, engine):
         400,
     )
     error_of(client.get("/api/v1/connectors/nope", headers=auth), 404)
+    shown = client.get(f"/api/v1/connectors/{connector['id']}", headers=auth).get_json()
+    assert shown["quickbooks_lists"]["customers"] == 0 and shown["last_session"] is None
 
     download = client.post(f"/api/v1/connectors/{connector['id']}/qwc", headers=auth)
     assert download.status_code == 200

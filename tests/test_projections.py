@@ -42,3 +42,35 @@ def test_runners_follow_new_events(engine, settings):
             view.close()
         for runner in runners:
             runner.run_forever(timeout=0)  # no projection error
+
+
+def test_the_worker_keeps_read_models_up_to_date_and_stops_on_sigterm(engine, settings, tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.test_import import DEMO
+
+    repo = Path(__file__).resolve().parents[1]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker"], cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": settings.database_url, "PYTHONPATH": str(repo)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        engine.import_psa(json.loads(DEMO.read_text()), by="test")
+        view = open_view(settings, "psarecords")
+        try:
+            deadline = time.monotonic() + 20
+            while len(view.records_of("invoices")) != 3:
+                assert time.monotonic() < deadline, "the worker did not apply the import"
+                time.sleep(0.1)
+        finally:
+            view.close()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert "qbtransfer worker stopped" in err

@@ -14,6 +14,7 @@ from web.api_common import api_blueprint
 from web.api_common import body as _body
 from web.api_common import field as _field
 from web.api_common import only as _only
+from web.views import connector_detail
 
 api = api_blueprint("api", __name__)
 
@@ -109,7 +110,7 @@ def create_connector():
 
 @api.get("/connectors/<ref>")
 def show_connector(ref: str):
-    return jsonify(get_engine().get_connector(ref))
+    return jsonify(connector_detail(get_settings(), get_engine(), ref))
 
 
 @api.patch("/connectors/<ref>")

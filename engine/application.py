@@ -44,7 +44,9 @@ class TransferEngine(
     SessionQueries,
     Application,
 ):
-    """The engine: the account, users, web connectors and the QBWC conversation."""
+    """The engine: the account, users, web connectors, the PSA's records and mappings, and the
+    QBWC conversation. Each mixin holds one area's commands; they share this one Application,
+    so every event lands in one notification log."""
 
     name = APPLICATION_NAME
     # Long-lived aggregates are loaded on every QBWC call; snapshots keep that cheap. The lists

@@ -432,3 +432,24 @@ def test_server_client_version_and_interactive_methods(qb):
     assert qb.call("getInteractiveURL", wcTicket="t", sessionID="s") == ""
     assert qb.call("interactiveDone", wcTicket="t") == "Done"
     assert "not used" in qb.call("interactiveRejected", wcTicket="t", reason="no")
+
+
+def test_two_web_connectors_racing_for_one_connector(qb):
+    """Both authenticate at the same moment from two registrations: one runs, one is busy."""
+    import threading
+
+    other = qb.engine.issue_qwc(qb.reg.connector_id, public_url="https://qb.example.com",
+                                issued_by="t")["registration_id"]
+    answers: list[list[str]] = []
+    barrier = threading.Barrier(2)
+
+    def race(registration: str) -> None:
+        barrier.wait()
+        answers.append(qb.engine.qbwc_authenticate(registration, "qbwc-api", API_PASSWORD))
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in (qb.reg.registration_id, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a[1] for a in answers) == ["", "busy"]

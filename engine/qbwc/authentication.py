@@ -15,6 +15,7 @@ from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
 from engine.aggregates.user import user_id
+from engine.commanding import command
 from engine.qbwc import codes
 from engine.qbwc.support import SessionSupport
 
@@ -25,6 +26,7 @@ BUSY_POSTPONE_SECONDS = 300
 class Authentication(SessionSupport):
     """The authenticate command."""
 
+    @command
     def qbwc_authenticate(self, registration_ref: str, username: str, password: str) -> list[str]:
         """authenticate: [ticket, "" or the company file path, postpone, min-run seconds], or
         [ticket, nvu|none|busy, ...] with the 90xxx code in the last slot for `nvu`."""

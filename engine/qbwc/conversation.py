@@ -14,6 +14,7 @@ from engine import planner
 from engine.aggregates import WebConnector
 from engine.aggregates.exchange import Exchange
 from engine.aggregates.session import LAST_ERROR, RECEIVE, SEND, QbwcSession
+from engine.commanding import command
 from engine.qbwc import codes
 from engine.qbwc.company import check_company
 from engine.qbwc.support import SessionSupport
@@ -31,6 +32,7 @@ UNKNOWN_TICKET = (
 class Conversation(SessionSupport):
     """Everything after authenticate."""
 
+    @command
     def qbwc_send_request(
         self,
         registration_ref: str,
@@ -100,6 +102,7 @@ class Conversation(SessionSupport):
         self.save(*to_save, exchange)
         return planned.qbxml
 
+    @command
     def qbwc_receive_response(
         self, registration_ref: str, ticket: str, response: str, hresult: str, message: str
     ) -> int:
@@ -156,6 +159,7 @@ class Conversation(SessionSupport):
         self.save(*to_save)
         return done
 
+    @command
     def qbwc_connection_error(
         self, registration_ref: str, ticket: str, hresult: str, message: str
     ) -> str:
@@ -176,6 +180,7 @@ class Conversation(SessionSupport):
         connector: WebConnector = self.repository.get(session.connector_id)
         return str((connector.company_file or {}).get("path") or "")
 
+    @command
     def qbwc_last_error(self, registration_ref: str, ticket: str) -> str:
         """getLastError: why the last call failed, in words (never empty)."""
         now = self.clock()
@@ -190,6 +195,7 @@ class Conversation(SessionSupport):
             self.save(session)
         return text
 
+    @command
     def qbwc_close(self, registration_ref: str, ticket: str) -> str:
         """closeConnection: finish the session and say how it went."""
         now = self.clock()

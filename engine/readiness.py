@@ -156,8 +156,9 @@ def _ready(ctx: Context, kind: str) -> list[dict[str, Any]]:
     return [r for r in ctx.records(kind).values() if r.get("status") == "ready"]
 
 
-def _queued_here(ctx: Context, report: TypeReport, kind: str, party_field: str,
-                 party_kind: str) -> Iterator[tuple[dict[str, Any], dict[str, Any], Any]]:
+def _queued_here(
+    ctx: Context, report: TypeReport, kind: str, party_field: str, party_kind: str
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], Any]]:
     """(document, its data, its organization or resource) for each ready document whose party
     sends its work to this connector; counts them in the report."""
     for document in _ready(ctx, kind):
@@ -212,8 +213,9 @@ def _customer(
 def _invoices(ctx: Context, report: TypeReport, linked: bool) -> None:
     convention, overflow = ctx.connector.item_naming, ctx.connector.name_overflow
     codes = ctx.records("billing_codes")
-    for _invoice, data, org in _queued_here(ctx, report, "invoices", "organization_id",
-                                            "organizations"):
+    for _invoice, data, org in _queued_here(
+        ctx, report, "invoices", "organization_id", "organizations"
+    ):
         where = f"invoice {data['number']}"
         customer = _customer(ctx, report, data["organization_id"], where, linked)
         org_data = (org or {}).get("data", {})
@@ -272,8 +274,9 @@ def _person(
 
 def _timesheets(ctx: Context, report: TypeReport, linked: bool) -> None:
     payroll = ctx.records("payroll_categories")
-    for sheet, data, resource in _queued_here(ctx, report, "timesheets", "resource_id",
-                                              "resources"):
+    for sheet, data, resource in _queued_here(
+        ctx, report, "timesheets", "resource_id", "resources"
+    ):
         where = f"timesheet {sheet['psa_id']}"
         if not linked:
             continue
@@ -304,8 +307,9 @@ def _timesheets(ctx: Context, report: TypeReport, linked: bool) -> None:
 
 def _expense_reports(ctx: Context, report: TypeReport, linked: bool) -> None:
     categories = ctx.records("expense_categories")
-    for expense, data, resource in _queued_here(ctx, report, "expense_reports", "resource_id",
-                                                "resources"):
+    for expense, data, resource in _queued_here(
+        ctx, report, "expense_reports", "resource_id", "resources"
+    ):
         where = f"expense report {expense['psa_id']}"
         reimbursable = sum(
             (Decimal(i["amount"]) for i in data["items"] if i.get("reimbursable", True)), Decimal(0)

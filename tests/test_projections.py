@@ -56,9 +56,13 @@ def test_the_worker_keeps_read_models_up_to_date_and_stops_on_sigterm(engine, se
 
     repo = Path(__file__).resolve().parents[1]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"], cwd=tmp_path,
+        [sys.executable, "-m", "web.cli", "worker"],
+        cwd=tmp_path,
         env={**os.environ, "DATABASE_URL": settings.database_url, "PYTHONPATH": str(repo)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         engine.import_psa(json.loads(DEMO.read_text()), by="test")
         view = open_view(settings, "psarecords")

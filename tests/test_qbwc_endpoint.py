@@ -438,8 +438,9 @@ def test_two_web_connectors_racing_for_one_connector(qb):
     """Both authenticate at the same moment from two registrations: one runs, one is busy."""
     import threading
 
-    other = qb.engine.issue_qwc(qb.reg.connector_id, public_url="https://qb.example.com",
-                                issued_by="t")["registration_id"]
+    other = qb.engine.issue_qwc(
+        qb.reg.connector_id, public_url="https://qb.example.com", issued_by="t"
+    )["registration_id"]
     answers: list[list[str]] = []
     barrier = threading.Barrier(2)
 

@@ -219,3 +219,19 @@ def test_a_wrong_company_file_is_refused_through_the_web_connector(live):
     # QBWC is told to open the linked file; the other machine cannot, so it gives up.
     assert result.outcome == "connection-error"
     assert result.calls.count("connectionError") == 2
+
+
+def test_a_bulk_edit_bigger_than_the_overlap_memory_is_not_fetched_again_and_again(live):
+    company = Company("Bulk Books")
+    company.seed_bulk(customers=2_500)  # one second apart: all inside the one-hour overlap
+    assert update(live, company).outcome == "completed"
+    for hours in (2, 4):
+        live.engine.clock = later(60 * hours)
+        assert update(live, company).outcome == "completed"
+        session_id = sessions_list(live.settings, live.engine)[0]["id"]
+        session = live.engine.get_session(session_id)
+        assert sum(session["recorded"].values()) == 0, session["recorded"]
+        customers = next(x for x in session["exchanges"] if x["purpose"] == "customers")
+        # The pass starts at the oldest remembered record, not an hour before the newest.
+        assert customers["response_xml"].count("<CustomerRet>") == 1_000
+    assert counts(live)["customers"] == 2_500

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 SAFETY_MARGIN = timedelta(hours=1)
+FRONTIER_LIMIT = 1000  # per list: seen records remembered inside the overlap window
 LIST_NAMES = (
     "accounts",
     "classes",
@@ -53,6 +54,7 @@ class QuickBooksLists(Aggregate):
         # list -> ListID -> [EditSequence, TimeModified as epoch seconds], overlap window only
         self.frontier: dict[str, dict[str, list[Any]]] = {}
         self.synced_at: dict[str, str] = {}  # list -> when a full pass last completed
+        self.overlap_floor: dict[str, float] = {}  # list -> where a capped overlap starts
         self.deletions_due = False
         self.deletions_watermark: str | None = None
         self.deletions_synced_at: str | None = None
@@ -64,7 +66,10 @@ class QuickBooksLists(Aggregate):
         mark = parse_qb_time(self.watermarks.get(list_name, ""))
         if mark is None:
             return None
-        return (mark - SAFETY_MARGIN).isoformat(timespec="seconds")
+        start = mark - SAFETY_MARGIN
+        if list_name in self.overlap_floor:
+            start = max(start, datetime.fromtimestamp(self.overlap_floor[list_name], mark.tzinfo))
+        return start.isoformat(timespec="seconds")
 
     def is_new(self, list_name: str, record: dict[str, Any]) -> bool:
         """False when this exact version of the record was already recorded."""
@@ -101,9 +106,18 @@ class QuickBooksLists(Aggregate):
                 self.watermarks[list_name] = record["time_modified"]
             seen[record["list_id"]] = [record["edit_sequence"], stamp]
         if latest is not None:
-            # Only records inside the overlap window can come back; forget the rest.
+            # Only records inside the overlap window can come back; forget the rest. A bulk
+            # edit can put thousands there, and every load and snapshot carries this map: keep
+            # the newest FRONTIER_LIMIT (with their ties) and start the next pass at the oldest
+            # of them instead, so what was forgotten is not fetched again.
             floor = (latest - SAFETY_MARGIN).timestamp()
-            self.frontier[list_name] = {k: v for k, v in seen.items() if v[1] >= floor}
+            kept = {k: v for k, v in seen.items() if v[1] >= floor}
+            self.overlap_floor.pop(list_name, None)
+            if len(kept) > FRONTIER_LIMIT:
+                cut = sorted(v[1] for v in kept.values())[-FRONTIER_LIMIT]
+                kept = {k: v for k, v in kept.items() if v[1] >= cut}
+                self.overlap_floor[list_name] = cut
+            self.frontier[list_name] = kept
 
     @event("ListSynced")
     def complete_list(self, list_name: str, at: datetime) -> None:
@@ -144,4 +158,5 @@ class QuickBooksLists(Aggregate):
     def reset(self, reason: str, at: datetime) -> None:
         """Forget everything (the connector was unlinked from its company file)."""
         self.watermarks, self.frontier, self.synced_at = {}, {}, {}
+        self.overlap_floor = {}
         self.deletions_due, self.deletions_watermark, self.deletions_synced_at = False, None, None

@@ -3,20 +3,18 @@ together with the tracking position in one transaction (so each event counts exa
 on SQLite or PostgreSQL with the same statements.
 
 A read model declares its tables and writes with `?` placeholders; the PostgreSQL flavour
-rewrites them to `%s` and prefixes table names with the projection's name in the configured
-schema. On SQLite each read model lives in a file of its own.
+(`projections/postgres.py`, imported only on PostgreSQL, so the embedded default never loads
+the driver) rewrites them to `%s` and prefixes table names with the projection's name in the
+configured schema. On SQLite each read model lives in a file of its own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from psycopg.sql import SQL
 
 Statement = tuple[str, Sequence[Any] | Iterable[Sequence[Any]], bool]  # sql, params, many
 
@@ -91,6 +89,28 @@ class ReadModelView(TrackingRecorder):
         return index
 
 
+def concrete_view(view: type[ReadModelView], persistence_module: str) -> type:
+    """The read model `view` on the database `persistence_module` names."""
+    if persistence_module == "eventsourcing.postgres":
+        from projections.postgres import PostgresReadModel
+
+        base: type = PostgresReadModel
+        prefix = "Postgres"
+    else:
+        base, prefix = SQLiteReadModel, "SQLite"
+    return _concrete(view, base, prefix)
+
+
+_CONCRETE: dict[tuple[type, type], type] = {}
+
+
+def _concrete(view: type, base: type, prefix: str) -> type:
+    key = (view, base)
+    if key not in _CONCRETE:
+        _CONCRETE[key] = type(f"{prefix}{view.__name__}", (base, view), {})
+    return _CONCRETE[key]
+
+
 class SQLiteReadModel(SQLiteTrackingRecorder, ReadModelView):
     """A read model in its own SQLite file."""
 
@@ -105,28 +125,3 @@ class SQLiteReadModel(SQLiteTrackingRecorder, ReadModelView):
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self._create_statements()
-
-
-class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
-    """A read model in PostgreSQL: `<projection>_<table>` in the event store's schema."""
-
-    def __init__(self, datastore: Any, *, tracking_table_name: str, **kwargs: Any) -> None:
-        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
-        self.prefix = tracking_table_name.removesuffix("_tracking")
-        for name in self.TABLES:
-            self.check_identifier_length(f"{self.prefix}_{name}")
-        # The library's create_table() wants psycopg SQL objects, not plain strings.
-        self.sql_create_statements.extend(SQL(s) for s in self._create_statements())
-
-    def table(self, name: str) -> str:
-        return f'"{self.datastore.schema}"."{self.prefix}_{name}"'
-
-    def tracking_table(self) -> str:
-        return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
-
-    def _index_name(self, index: str) -> str:
-        return f"{self.prefix}_{index}"
-
-    def _sql(self, text: str) -> str:
-        # Placeholders only appear outside quotes in our statements.
-        return re.sub(r"\?", "%s", text.format(**{t: self.table(t) for t in self.TABLES}))

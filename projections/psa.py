@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 
 from engine.aggregates.psa import Document, PsaRecord
 from engine.psa import display_name
-from projections.base import PostgresReadModel, ReadModelView, SQLiteReadModel
+from projections.base import ReadModelView
 
 
 class PsaView(ReadModelView):
@@ -109,14 +109,6 @@ class PsaView(ReadModelView):
         for kind in kinds:
             out += [r for r in self.records_of(kind) if status is None or r["status"] == status]
         return out
-
-
-class SQLitePsaView(SQLiteReadModel, PsaView):
-    pass
-
-
-class PostgresPsaView(PostgresReadModel, PsaView):
-    pass
 
 
 class PsaProjection(Projection[PsaView]):

@@ -15,7 +15,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
-from projections.base import PostgresReadModel, ReadModelView, SQLiteReadModel
+from projections.base import ReadModelView
 
 _COLUMNS = (
     "source",
@@ -127,14 +127,6 @@ class QuickBooksListsView(ReadModelView):
             ):
                 return row
         return None
-
-
-class SQLiteQuickBooksListsView(SQLiteReadModel, QuickBooksListsView):
-    pass
-
-
-class PostgresQuickBooksListsView(PostgresReadModel, QuickBooksListsView):
-    pass
 
 
 class QuickBooksListsProjection(Projection[QuickBooksListsView]):

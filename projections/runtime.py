@@ -15,13 +15,10 @@ from eventsourcing.utils import Environment
 
 from engine.application import TransferEngine
 from engine.settings import Settings, read_model_path
-from projections.psa import PostgresPsaView, PsaProjection, SQLitePsaView
-from projections.quickbooks_lists import (
-    PostgresQuickBooksListsView,
-    QuickBooksListsProjection,
-    SQLiteQuickBooksListsView,
-)
-from projections.sessions import PostgresSessionsView, SessionsProjection, SQLiteSessionsView
+from projections.base import concrete_view
+from projections.psa import PsaProjection, PsaView
+from projections.quickbooks_lists import QuickBooksListsProjection, QuickBooksListsView
+from projections.sessions import SessionsProjection, SessionsView
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -29,11 +26,10 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class ReadModel:
-    """A projection and its view classes per database."""
+    """A projection and its view (made concrete for SQLite or PostgreSQL when opened)."""
 
     projection: type[Projection[Any]]
-    sqlite_view: type
-    postgres_view: type
+    view: type
 
     @property
     def name(self) -> str:
@@ -43,11 +39,9 @@ class ReadModel:
 READ_MODELS = {
     model.name.lower(): model
     for model in (
-        ReadModel(
-            QuickBooksListsProjection, SQLiteQuickBooksListsView, PostgresQuickBooksListsView
-        ),
-        ReadModel(SessionsProjection, SQLiteSessionsView, PostgresSessionsView),
-        ReadModel(PsaProjection, SQLitePsaView, PostgresPsaView),
+        ReadModel(QuickBooksListsProjection, QuickBooksListsView),
+        ReadModel(SessionsProjection, SessionsView),
+        ReadModel(PsaProjection, PsaView),
     )
 }
 
@@ -64,11 +58,7 @@ def read_model_env(settings: Settings) -> dict[str, str]:
 
 
 def _view_class(model: ReadModel, env: dict[str, str]) -> type:
-    return (
-        model.sqlite_view
-        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
-        else model.postgres_view
-    )
+    return concrete_view(model.view, env["PERSISTENCE_MODULE"])
 
 
 def open_view(settings: Settings, name: str) -> Any:

@@ -13,7 +13,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from engine.aggregates.session import QbwcSession
-from projections.base import PostgresReadModel, ReadModelView, SQLiteReadModel
+from projections.base import ReadModelView
 
 
 class SessionsView(ReadModelView):
@@ -85,14 +85,6 @@ class SessionsView(ReadModelView):
         return self.query(
             f"SELECT * FROM {{sessions}} {where}ORDER BY started DESC LIMIT ?", (*params, limit)
         )
-
-
-class SQLiteSessionsView(SQLiteReadModel, SessionsView):
-    pass
-
-
-class PostgresSessionsView(PostgresReadModel, SessionsView):
-    pass
 
 
 S = QbwcSession

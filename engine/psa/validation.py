@@ -10,8 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from engine.psa import DOCUMENT_KINDS, FORMAT, KINDS, REFERENCES, schema
 
 
@@ -38,6 +36,8 @@ class Problem:
 
 def schema_problems(data: Any) -> list[Problem]:
     """Everything the JSON Schema finds, named by record id and field path."""
+    from jsonschema import Draft202012Validator  # only imports need it: keep it out of serve
+
     problems = []
     validator = Draft202012Validator(schema())
     for error in validator.iter_errors(data):

@@ -8,6 +8,7 @@ folds the answer back into a new cursor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,16 +81,21 @@ def plan_steps(lists: QuickBooksLists) -> list[str]:
 
 
 def next_message(
-    steps: list[str], cursor: dict[str, Any], seq: int, lists: QuickBooksLists, version: str
+    steps: list[str],
+    cursor: dict[str, Any],
+    seq: int,
+    lists: Callable[[], QuickBooksLists],
+    version: str,
 ) -> PlannedMessage | None:
-    """The message for the session's current step, or None when every step is done."""
+    """The message for the session's current step, or None when every step is done. `lists`
+    loads the connector's lists aggregate; it is called only where a step starts."""
     index = cursor.get("step", 0)
     if index >= len(steps):
         return None
     step = steps[index]
     request_id = f"{seq}.{step}"
     if step == DELETIONS:
-        window = lists.deletions_from()
+        window = lists().deletions_from()
         data: dict[str, Any] = {"ListDelType": list(DELETED_TYPES)}
         if window:
             data["DeletedDateRangeFilter"] = {"FromDeletedDate": window}
@@ -98,7 +104,7 @@ def next_message(
     cursor = dict(cursor)
     if "from_modified" not in cursor:
         # Fixed when the pass starts: an iterator must be continued with the same filters.
-        cursor["from_modified"] = lists.from_modified(step)
+        cursor["from_modified"] = lists().from_modified(step)
     data = {"MaxReturned": PAGE_SIZE, "ActiveStatus": "All"}
     if cursor["from_modified"]:
         data["FromModifiedDate"] = cursor["from_modified"]

@@ -149,7 +149,7 @@ def response(code: int, rets: str = "", remaining: int | None = None) -> str:
 def test_the_planner_pages_restarts_and_moves_past_failures():
     lists = QuickBooksLists(uuid4())
     steps, now = ["accounts", "classes"], datetime.now(UTC)
-    message = planner.next_message(steps, {"step": 0}, 1, lists, "13.0")
+    message = planner.next_message(steps, {"step": 0}, 1, lambda: lists, "13.0")
     rq = etree.fromstring(message.qbxml.split("?>", 2)[2].encode()).find(".//AccountQueryRq")
     assert rq.get("iterator") == "Start" and rq.findtext("MaxReturned") == "1000"
     page = (
@@ -165,7 +165,7 @@ def test_the_planner_pages_restarts_and_moves_past_failures():
     cursor = planner.absorb(steps, cursor, parse_response(response(3250)), lists, now)
     assert cursor["step"] == 2 and "not available" in cursor["problems"][0]
     assert planner.progress(steps, cursor) == 100
-    assert planner.next_message(steps, cursor, 9, lists, "13.0") is None
+    assert planner.next_message(steps, cursor, 9, lambda: lists, "13.0") is None
 
 
 def test_incremental_syncs_start_a_margin_before_the_watermark_and_skip_what_was_seen():

@@ -40,14 +40,16 @@ class Authentication(SessionSupport):
             username=username,
             opened_at=now,
         )
+        connector: WebConnector | None = (
+            self.repository.get(registration.connector_id) if registration else None
+        )
         to_save: list[Aggregate] = [session]
-        refusal = self._check_credentials(registration, username, password, now, to_save)
+        refusal = self._check_credentials(registration, connector, username, password, now, to_save)
         if refusal is not None:
             session.refuse(refusal.code, refusal.reason, now)
             self.save(*to_save)
             return [ticket, "nvu", "", refusal.every_min_seconds]
-        assert registration is not None
-        connector: WebConnector = self.repository.get(registration.connector_id)
+        assert registration is not None and connector is not None
         minutes = str(connector.auto_run_minutes * 60)
         slot = self._slot(connector.id)
         to_save.append(slot)
@@ -83,13 +85,14 @@ class Authentication(SessionSupport):
     def _check_credentials(
         self,
         registration: Registration | None,
+        connector: WebConnector | None,
         username: str,
         password: str,
         now: datetime,
         to_save: list[Aggregate],
     ) -> codes.Refusal | None:
         """The first rule the call breaks, in the order the codes are documented."""
-        if registration is None:
+        if registration is None or connector is None:
             return codes.Refusal(codes.REGISTRATION_UNKNOWN, "unknown .qwc registration")
         if registration.is_revoked:
             return codes.Refusal(
@@ -101,7 +104,6 @@ class Authentication(SessionSupport):
         if account.status == "suspended":
             return codes.Refusal(codes.ACCOUNT_SUSPENDED, "the account is suspended")
         user: User | None = self._get(user_id(username))
-        connector: WebConnector = self.repository.get(registration.connector_id)
         if user is None:
             return codes.Refusal(
                 codes.NOT_CONNECTOR_USER,

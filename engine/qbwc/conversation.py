@@ -5,6 +5,7 @@ why."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from uuid import uuid4
 
@@ -55,14 +56,17 @@ class Conversation(SessionSupport):
             return next(iter(self.events.get(session.in_flight, lte=1))).request_xml
         if session.expected != SEND:
             return self._out_of_order(session, "sendRequestXML", now, "")
-        connector: WebConnector = self.repository.get(session.connector_id)
-        lists = self._lists(connector.id)
-        to_save: list[Aggregate] = [session, connector, lists]
+        # Only the first message and the start of each step need the lists aggregate; the
+        # rest of a pass continues from the cursor alone.
+        lists = functools.cache(lambda: self._lists(session.connector_id))
+        to_save: list[Aggregate] = [session]
         if session.host is None:
+            connector: WebConnector = self.repository.get(session.connector_id)
+            to_save.append(connector)
             problem = check_company(
                 session,
                 connector,
-                lists,
+                lists(),
                 hcp_response,
                 company_file,
                 country,
@@ -91,7 +95,7 @@ class Conversation(SessionSupport):
         exchange = Exchange(
             id=uuid4(),
             session_id=session.id,
-            connector_id=connector.id,
+            connector_id=session.connector_id,
             seq=session.exchanges + 1,
             purpose=planned.purpose,
             request_ids=planned.request_ids,

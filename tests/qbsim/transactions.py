@@ -14,6 +14,21 @@ from tests.qbsim.queries import txn_ret
 from tests.qbsim.writes import invalid_reference, require, resolve_refs
 
 
+def _body(company: Company, rq: etree._Element, txn_type: str, required: str) -> dict[str, Any]:
+    """The body of a `<txn_type>AddRq`, with its required reference present and every
+    reference resolved (status 3140 otherwise)."""
+    data = to_data(rq.find(f"{txn_type}Add"))
+    require(data, required, txn_type)
+    resolve_refs(company, data, txn_type)
+    return data
+
+
+def _stored(company: Company, txn_type: str, record: dict[str, Any]) -> Answer:
+    """Keep a new or changed transaction and answer with its `*Ret`."""
+    company.txns[txn_type][record["TxnID"]] = record
+    return Answer(OK, [txn_ret(company, txn_type, record)])
+
+
 def _new_txn(company: Company, txn_type: str, data: dict[str, Any], auto_ref: bool) -> dict:
     record: dict[str, Any] = {"TxnID": company.new_txn_id()}
     company.stamp_new(record)
@@ -50,9 +65,7 @@ def _adjust_on_hand(company: Company, item_ref: dict[str, Any], delta: Decimal) 
 
 @handles("InvoiceAddRq")
 def _invoice_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer:
-    data = to_data(rq.find("InvoiceAdd"))
-    require(data, "CustomerRef", "Invoice")
-    resolve_refs(company, data, "Invoice")
+    data = _body(company, rq, "Invoice", "CustomerRef")
     lines = _lines(company, data.pop("InvoiceLineAdd", []))
     subtotal = sum((decimal(line.get("Amount")) for line in lines), Decimal("0"))
     record = _new_txn(company, "Invoice", data, auto_ref=True)
@@ -67,8 +80,7 @@ def _invoice_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> A
     )
     for line in lines:  # invoices of inventory parts take them out of stock
         _adjust_on_hand(company, line.get("ItemRef", {}), -decimal(line.get("Quantity"), "1"))
-    company.txns["Invoice"][record["TxnID"]] = record
-    return Answer(OK, [txn_ret(company, "Invoice", record)])
+    return _stored(company, "Invoice", record)
 
 
 @handles("BillAddRq")
@@ -90,25 +102,19 @@ def _bill_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answ
             "ItemLineRet": items,
         }
     )
-    company.txns["Bill"][record["TxnID"]] = record
-    return Answer(OK, [txn_ret(company, "Bill", record)])
+    return _stored(company, "Bill", record)
 
 
 @handles("TimeTrackingAddRq")
 def _time_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer:
-    data = to_data(rq.find("TimeTrackingAdd"))
-    require(data, "EntityRef", "TimeTracking")
-    resolve_refs(company, data, "TimeTracking")
+    data = _body(company, rq, "TimeTracking", "EntityRef")
     record = _new_txn(company, "TimeTracking", data, auto_ref=False)
-    company.txns["TimeTracking"][record["TxnID"]] = record
-    return Answer(OK, [txn_ret(company, "TimeTracking", record)])
+    return _stored(company, "TimeTracking", record)
 
 
 @handles("PurchaseOrderAddRq")
 def _po_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer:
-    data = to_data(rq.find("PurchaseOrderAdd"))
-    require(data, "VendorRef", "PurchaseOrder")
-    resolve_refs(company, data, "PurchaseOrder")
+    data = _body(company, rq, "PurchaseOrder", "VendorRef")
     lines = [
         {**line, "ReceivedQuantity": "0", "IsManuallyClosed": "false"}
         for line in _lines(company, data.pop("PurchaseOrderLineAdd", []))
@@ -121,8 +127,7 @@ def _po_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer
             "PurchaseOrderLineRet": lines,
         }
     )
-    company.txns["PurchaseOrder"][record["TxnID"]] = record
-    return Answer(OK, [txn_ret(company, "PurchaseOrder", record)])
+    return _stored(company, "PurchaseOrder", record)
 
 
 @handles("PurchaseOrderModRq")
@@ -164,9 +169,7 @@ def _po_mod(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer
 
 @handles("ItemReceiptAddRq")
 def _receipt_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer:
-    data = to_data(rq.find("ItemReceiptAdd"))
-    require(data, "VendorRef", "ItemReceipt")
-    resolve_refs(company, data, "ItemReceipt")
+    data = _body(company, rq, "ItemReceipt", "VendorRef")
     links = data.get("LinkToTxnID", [])
     links = links if isinstance(links, list) else [links]
     for txn_id in links:
@@ -199,8 +202,7 @@ def _receipt_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> A
             "ItemLineRet": items,
         }
     )
-    company.txns["ItemReceipt"][record["TxnID"]] = record
-    return Answer(OK, [txn_ret(company, "ItemReceipt", record)])
+    return _stored(company, "ItemReceipt", record)
 
 
 @handles("InventoryAdjustmentAddRq")
@@ -214,9 +216,7 @@ def _adjustment_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -
                 "company file be open in single-user mode.",
             )
         )
-    data = to_data(rq.find("InventoryAdjustmentAdd"))
-    require(data, "AccountRef", "InventoryAdjustment")
-    resolve_refs(company, data, "InventoryAdjustment")
+    data = _body(company, rq, "InventoryAdjustment", "AccountRef")
     lines = []
     for line in data.pop("InventoryAdjustmentLineAdd", []):
         item = company.lists["item_inventory"].get(line.get("ItemRef", {}).get("ListID", ""))
@@ -241,8 +241,7 @@ def _adjustment_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -
         )
     record = _new_txn(company, "InventoryAdjustment", data, auto_ref=False)
     record["InventoryAdjustmentLineRet"] = lines
-    company.txns["InventoryAdjustment"][record["TxnID"]] = record
-    return Answer(OK, [txn_ret(company, "InventoryAdjustment", record)])
+    return _stored(company, "InventoryAdjustment", record)
 
 
 def receive_payment(

@@ -64,15 +64,6 @@ def check_password_rules(password: str, *, strong: bool) -> None:
         )
 
 
-def is_strong(password: str) -> bool:
-    """True when `password` passes the strong-password rules."""
-    try:
-        check_password_rules(password, strong=True)
-    except InvalidValue:
-        return False
-    return True
-
-
 def new_token() -> str:
     """A fresh API token: 256 bits from the operating system's CSPRNG."""
     return "qbt_" + secrets.token_urlsafe(32)

@@ -43,16 +43,12 @@ class ResponseSet:
     responses: list[Response]
     message_set_status: str | None = None
 
-    def by_request_id(self) -> dict[str | None, Response]:
-        return {r.request_id: r for r in self.responses}
-
 
 @dataclass
 class HostInfo:
     """What QuickBooks says about itself and the open file in strHCPResponse."""
 
     product: str = ""
-    major_version: str = ""
     country: str = ""
     qbxml_versions: list[str] = field(default_factory=list)
     file_mode: str = ""
@@ -105,7 +101,6 @@ def parse_hcp(text: str) -> HostInfo:
     host = root.find(".//HostRet")
     if host is not None:
         info.product = host.findtext("ProductName", "")
-        info.major_version = host.findtext("MajorVersion", "")
         info.country = host.findtext("Country", "")
         info.qbxml_versions = [v.text or "" for v in host.findall("SupportedQBXMLVersion")]
         info.file_mode = host.findtext("QBFileMode", "")

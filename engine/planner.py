@@ -4,6 +4,10 @@ A session works through steps in order. Today the steps are the list syncs of th
 handshake (open question 3's order) and, when due, a deletion sync; later steps (paid dates,
 transfers, inventory) plug in here. Each step builds its message from the session cursor and
 folds the answer back into a new cursor.
+
+Every answer stays well inside the 10 MB a post may carry, by design: queries name the fields
+the engine keeps (`IncludeRetElement`), lists whose query takes an iterator are paged 1,000
+records at a time, and the others are asked for in windows of names (`list_windows`).
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine import list_windows
 from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
+from engine.list_windows import Window
 from engine.qbxml import status
 from engine.qbxml.builder import build_message, build_request
 from engine.qbxml.parser import Response, ResponseSet, deleted_record, list_record
+from engine.qbxml.schema import takes_iterator
 
 PAGE_SIZE = 1000
 MAX_ITERATOR_RESTARTS = 2
@@ -33,6 +40,31 @@ LIST_QUERIES = {
     "sales_tax_codes": "SalesTaxCodeQueryRq",
     "ship_methods": "ShipMethodQueryRq",
 }
+_IDENTITY = ["ListID", "TimeModified", "EditSequence", "Name", "IsActive"]
+_TREE = [*_IDENTITY, "FullName", "ParentRef"]
+# The fields asked for per list: what `parser.list_record` keeps, and nothing else.
+LIST_FIELDS = {
+    "accounts": [*_TREE, "AccountType", "AccountNumber"],
+    "classes": _TREE,
+    "employees": [*_IDENTITY, "FirstName", "LastName", "Email"],
+    "vendors": [*_IDENTITY, "CompanyName", "FirstName", "LastName", "Email"],
+    "payroll_items": [*_IDENTITY, "WageType"],
+    "items": [
+        *_TREE,
+        "SalesDesc",
+        "SalesPrice",
+        "PurchaseDesc",
+        "PurchaseCost",
+        "QuantityOnHand",
+        "IncomeAccountRef",
+        "SalesOrPurchase",
+    ],
+    "customers": [*_TREE, "CompanyName", "FirstName", "LastName", "Email"],
+    "terms": [*_IDENTITY, "StdDueDays"],
+    "sales_tax_codes": [*_IDENTITY, "IsTaxable", "Desc"],
+    "ship_methods": _IDENTITY,
+}
+DELETED_FIELDS = ["ListDelType", "ListID", "TimeDeleted", "FullName"]
 # ListDeletedQuery types, and the list each one belongs to.
 DELETED_TYPES = {
     "Account": "accounts",
@@ -95,29 +127,52 @@ def next_message(
     step = steps[index]
     request_id = f"{seq}.{step}"
     if step == DELETIONS:
-        window = lists().deletions_from()
+        since = lists().deletions_from()
         data: dict[str, Any] = {"ListDelType": list(DELETED_TYPES)}
-        if window:
-            data["DeletedDateRangeFilter"] = {"FromDeletedDate": window}
-        rq = build_request("ListDeletedQueryRq", data, request_id=request_id, version=version)
+        if since:
+            data["DeletedDateRangeFilter"] = {"FromDeletedDate": since}
+        rq = build_request(
+            "ListDeletedQueryRq",
+            data,
+            request_id=request_id,
+            version=version,
+            include=DELETED_FIELDS,
+        )
         return PlannedMessage(build_message([rq], version=version), [request_id], step, cursor)
     cursor = dict(cursor)
     if "from_modified" not in cursor:
-        # Fixed when the pass starts: an iterator must be continued with the same filters.
+        # Fixed when the pass starts: an iterator must be continued with the same filters,
+        # and every window of a pass must ask for the same changes.
         cursor["from_modified"] = lists().from_modified(step)
-    data = {"MaxReturned": PAGE_SIZE, "ActiveStatus": "All"}
+    query = LIST_QUERIES[step]
+    data = {"ActiveStatus": "All"}
     if cursor["from_modified"]:
         data["FromModifiedDate"] = cursor["from_modified"]
-    iterator_id = cursor.get("iterator_id")
-    rq = build_request(
-        LIST_QUERIES[step],
-        data,
-        request_id=request_id,
-        version=version,
-        iterator="Continue" if iterator_id else "Start",
-        iterator_id=iterator_id,
-    )
+    if takes_iterator(query):
+        iterator_id = cursor.get("iterator_id")
+        rq = build_request(
+            query,
+            {"MaxReturned": PAGE_SIZE, **data},
+            request_id=request_id,
+            version=version,
+            iterator="Continue" if iterator_id else "Start",
+            iterator_id=iterator_id,
+            include=LIST_FIELDS[step],
+        )
+    else:
+        window = _windows(cursor)[0]
+        data = {"MaxReturned": list_windows.WINDOW_LIMIT + 1, **data}
+        if window.name_range():
+            data["NameRangeFilter"] = window.name_range()
+        rq = build_request(
+            query, data, request_id=request_id, version=version, include=LIST_FIELDS[step]
+        )
     return PlannedMessage(build_message([rq], version=version), [request_id], step, cursor)
+
+
+def _windows(cursor: dict[str, Any]) -> list[Window]:
+    """The name windows still to ask for in this pass (the whole list to begin with)."""
+    return [Window.from_list(bounds) for bounds in cursor.get("windows", [[None, None]])]
 
 
 def absorb(
@@ -149,6 +204,8 @@ def _absorb_page(
     step: str, cursor: dict[str, Any], response: Response, lists: QuickBooksLists, now: datetime
 ) -> dict[str, Any]:
     records = [list_record(ret) for ret in response.rets]
+    if not takes_iterator(LIST_QUERIES[step]):
+        return _absorb_window(step, cursor, records, lists, now)
     fresh = lists.record_page(step, records, now)
     cursor = {
         **cursor,
@@ -163,6 +220,45 @@ def _absorb_page(
         }
     lists.complete_list(step, now)
     return _next_step(cursor, None, stats={step: cursor["recorded"]})
+
+
+def _absorb_window(
+    step: str,
+    cursor: dict[str, Any],
+    records: list[dict[str, Any]],
+    lists: QuickBooksLists,
+    now: datetime,
+) -> dict[str, Any]:
+    """One window's answer: recorded when it is whole, else the window is split and asked
+    again (what an overfull answer held is not recorded, so nothing is recorded twice)."""
+    window, *rest = _windows(cursor)
+    asked = cursor.get("windows_asked", 0) + 1
+    problem = None
+    if not list_windows.is_complete(len(records)):
+        halves = list_windows.split(window, [r["full_name"] for r in records])
+        if halves is not None and asked < list_windows.MAX_WINDOWS:
+            return {
+                **cursor,
+                "windows": [half.to_list() for half in halves] + [w.to_list() for w in rest],
+                "windows_asked": asked,
+            }
+        # QuickBooks sent names outside the window, or far too many windows were needed:
+        # keep what came, say so, and do not loop.
+        problem = f"{step}: QuickBooks answered more than {list_windows.WINDOW_LIMIT} records "
+        problem += f"for the names {window.low or '(first)'} to {window.high or '(last)'}"
+        rest = []
+    fresh = lists.record_page(step, records, now)
+    cursor = {
+        **cursor,
+        "received": cursor.get("received", 0) + len(records),
+        "recorded": cursor.get("recorded", 0) + fresh,
+        "windows": [w.to_list() for w in rest],
+        "windows_asked": asked,
+    }
+    if rest:
+        return cursor
+    lists.complete_list(step, now)
+    return _next_step(cursor, problem, stats={step: cursor["recorded"]})
 
 
 def _absorb_deletions(
@@ -191,6 +287,10 @@ def progress(steps: list[str], cursor: dict[str, Any]) -> int:
     done = cursor.get("step", 0)
     if done >= len(steps):
         return 100
-    received, remaining = cursor.get("received", 0), cursor.get("remaining") or 0
-    partial = received / (received + remaining) if received + remaining else 0.0
+    if "windows" in cursor:
+        asked, left = cursor.get("windows_asked", 0), len(cursor["windows"])
+        partial = asked / (asked + left) if asked + left else 0.0
+    else:
+        received, remaining = cursor.get("received", 0), cursor.get("remaining") or 0
+        partial = received / (received + remaining) if received + remaining else 0.0
     return min(99, int(100 * (done + partial) / len(steps)))

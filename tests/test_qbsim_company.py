@@ -103,7 +103,7 @@ def company() -> Company:
             "DATETYPE",
         ),
         ("<FrobnicateRq/>", "unknown request"),
-        ('<HostQueryRq iterator="Start"/>', "does not take an iterator"),
+        ('<HostQueryRq iterator="Start"/>', "does not take the attribute iterator"),
         ('<CustomerQueryRq iterator="Continue"/>', "needs an iteratorID"),
     ],
 )
@@ -329,27 +329,36 @@ def test_iterators_page_across_messages_and_die_with_the_session(company):
     assert "is not valid" in stale.get("statusMessage")
 
 
-def test_quickbooks_pro_list_limits_can_be_seeded_and_paged():
+def test_quickbooks_pro_list_limits_can_be_seeded_paged_and_windowed():
     company = Company("Big Books")
     company.seed_bulk(customers=14_500, accounts=10_000)
     company.begin_session()
-    for request, ret, expected in (
-        ("CustomerQueryRq", "CustomerRet", 14_500),
-        ("AccountQueryRq", "AccountRet", 10_000),
-    ):
+    rs = page(
+        company,
+        '<CustomerQueryRq iterator="Start"><MaxReturned>1000</MaxReturned></CustomerQueryRq>',
+    )
+    ids = {r.findtext("ListID") for r in rs.iter("CustomerRet")}
+    while rs.get("iteratorRemainingCount") != "0":
         rs = page(
-            company, f'<{request} iterator="Start"><MaxReturned>1000</MaxReturned></{request}>'
+            company,
+            f'<CustomerQueryRq iterator="Continue" iteratorID="{rs.get("iteratorID")}">'
+            "<MaxReturned>1000</MaxReturned></CustomerQueryRq>",
         )
-        ids = {r.findtext("ListID") for r in rs.iter(ret)}
-        while rs.get("iteratorRemainingCount") != "0":
-            rs = page(
-                company,
-                f'<{request} iterator="Continue" iteratorID='
-                f'"{rs.get("iteratorID")}"><MaxReturned>1000</MaxReturned>'
-                f"</{request}>",
-            )
-            ids |= {r.findtext("ListID") for r in rs.iter(ret)}
-        assert len(ids) == expected
+        ids |= {r.findtext("ListID") for r in rs.iter("CustomerRet")}
+    assert len(ids) == 14_500
+    # AccountQuery takes no iterator: windows of names, both ends inclusive, cover the list.
+    low = one(
+        company,
+        "<AccountQueryRq><MaxReturned>20000</MaxReturned><NameRangeFilter>"
+        "<ToName>Account 04999</ToName></NameRangeFilter></AccountQueryRq>",
+    )
+    high = one(
+        company,
+        "<AccountQueryRq><MaxReturned>20000</MaxReturned><NameRangeFilter>"
+        "<FromName>account 04999</FromName></NameRangeFilter></AccountQueryRq>",
+    )
+    assert len(low) == 5_000 and len(high) == 5_001
+    assert len({r.findtext("ListID") for r in [*low, *high]}) == 10_000
 
 
 def test_item_query_returns_every_item_type(company):

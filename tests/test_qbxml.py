@@ -148,20 +148,21 @@ def response(code: int, rets: str = "", remaining: int | None = None) -> str:
 
 def test_the_planner_pages_restarts_and_moves_past_failures():
     lists = QuickBooksLists(uuid4())
-    steps, now = ["accounts", "classes"], datetime.now(UTC)
+    steps, now = ["customers", "vendors"], datetime.now(UTC)
     message = planner.next_message(steps, {"step": 0}, 1, lambda: lists, "13.0")
-    rq = etree.fromstring(message.qbxml.split("?>", 2)[2].encode()).find(".//AccountQueryRq")
+    rq = etree.fromstring(message.qbxml.split("?>", 2)[2].encode()).find(".//CustomerQueryRq")
     assert rq.get("iterator") == "Start" and rq.findtext("MaxReturned") == "1000"
+    assert "ListID" in [e.text for e in rq.findall("IncludeRetElement")]
     page = (
-        "<AccountRet><ListID>1</ListID><EditSequence>1</EditSequence><Name>A</Name>"
-        "<TimeModified>2026-01-01T10:00:00-08:00</TimeModified></AccountRet>"
+        "<CustomerRet><ListID>1</ListID><EditSequence>1</EditSequence><Name>A</Name>"
+        "<TimeModified>2026-01-01T10:00:00-08:00</TimeModified></CustomerRet>"
     )
     cursor = planner.absorb(steps, message.cursor, parse_response(response(0, page, 5)), lists, now)
     assert cursor["iterator_id"] == "{it}" and planner.progress(steps, cursor) < 50
     cursor = planner.absorb(steps, cursor, parse_response(response(3391)), lists, now)
     assert cursor["iterator_id"] is None and cursor["restarts"] == 1
     cursor = planner.absorb(steps, cursor, parse_response(response(1)), lists, now)
-    assert cursor["step"] == 1 and lists.synced_at.get("accounts")
+    assert cursor["step"] == 1 and lists.synced_at.get("customers")
     cursor = planner.absorb(steps, cursor, parse_response(response(3250)), lists, now)
     assert cursor["step"] == 2 and "not available" in cursor["problems"][0]
     assert planner.progress(steps, cursor) == 100

@@ -3,3 +3,4 @@
 from pathlib import Path
 
 SCHEMA_PATH = Path(__file__).with_name("request-schema.json")
+ATTRIBUTES_PATH = Path(__file__).with_name("request-attributes.json")

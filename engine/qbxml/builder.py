@@ -15,7 +15,13 @@ from typing import Any
 
 from lxml import etree
 
-from engine.qbxml.schema import ElementSpec, request_spec, version_number, wrapper_of
+from engine.qbxml.schema import (
+    ElementSpec,
+    attributes_of,
+    request_spec,
+    version_number,
+    wrapper_of,
+)
 
 MAX_REQUEST_ID = 50  # QuickBooks answers status 1060 above this
 
@@ -42,18 +48,25 @@ def build_request(
     iterator_id: str | None = None,
     include: list[str] | None = None,
 ) -> etree._Element:
-    """One `*Rq` element. For add/mod requests `data` is the wrapper's body."""
+    """One `*Rq` element. For add/mod requests `data` is the wrapper's body. An attribute the
+    request does not accept (an iterator on AccountQueryRq, say) is refused like an unknown
+    element: QuickBooks would reject the whole message set."""
     if len(request_id) > MAX_REQUEST_ID:
         raise QbxmlBuildError(f"requestID {request_id!r} is longer than {MAX_REQUEST_ID}")
     try:
         spec = request_spec(name)
     except KeyError:
         raise QbxmlBuildError(f"the schema has no request {name}") from None
-    rq = etree.Element(name, requestID=request_id)
-    if iterator is not None:
-        rq.set("iterator", iterator)
-    if iterator_id is not None:
-        rq.set("iteratorID", iterator_id)
+    given = {"requestID": request_id, "iterator": iterator, "iteratorID": iterator_id}
+    attributes = {key: value for key, value in given.items() if value is not None}
+    allowed = attributes_of(name)
+    refused = sorted(set(attributes) - allowed)
+    if refused:
+        raise QbxmlBuildError(
+            f"{name} has no attribute {refused[0]!r} in the schema "
+            f"(it accepts {', '.join(sorted(allowed)) or 'none'})"
+        )
+    rq = etree.Element(name, attributes)
     wrapper = wrapper_of(name)
     body: dict[str, Any] = {wrapper: dict(data)} if wrapper else dict(data)
     if include:

@@ -1,5 +1,7 @@
 """The qbXML request schema as a tree: each request's elements in the order QuickBooks demands,
-with their types and length limits, from `request-schema.json`."""
+with their types, length limits and occurrence, from `request-schema.json`, and the attributes
+each request accepts, from `request-attributes.json` (both rebuilt from Intuit's official
+qbXML 13.0 schema; `SCHEMA-README.md` beside them says how)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from engine.qbxml import SCHEMA_PATH
+from engine.qbxml import ATTRIBUTES_PATH, SCHEMA_PATH
 
 
 @dataclass
@@ -32,6 +34,16 @@ class ElementSpec:
     @property
     def repeatable(self) -> bool:
         return bool((self.rules or {}).get("repeatable"))
+
+    @property
+    def optional(self) -> bool:
+        """False where the schema data marks the element required. The data flattens
+        xsd:choice, so members of a choice are marked required too: see `required`."""
+        return bool((self.rules or {"optional": True}).get("optional"))
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
 
     def position(self, name: str) -> int | None:
         """Where a child element stands among its siblings, or None if it is not one."""
@@ -62,9 +74,31 @@ def request_spec(request_name: str) -> ElementSpec:
         node = root if outside else body
         for part in path.split(" "):
             node = node.add(part)
-        if element.get("type") is not None:
-            node.rules = element
+        node.rules = element  # a group's entry carries its occurrence, a leaf's its type too
     return root
+
+
+@cache
+def _attributes() -> dict[str, frozenset[str]]:
+    data = json.loads(ATTRIBUTES_PATH.read_text(encoding="utf-8"))
+    return {name: frozenset(names) for name, names in data.items()}
+
+
+def attributes_of(request_name: str) -> frozenset[str]:
+    """The attributes the official schema allows on `request_name` (requestID, and for some
+    queries iterator, iteratorID and metaData); empty for a request it does not know."""
+    return _attributes().get(request_name, frozenset())
+
+
+def takes_iterator(request_name: str) -> bool:
+    """Whether QuickBooks pages `request_name` with iterator="Start"/"Continue". Only 46
+    queries do; an iterator on any other request makes QuickBooks reject the whole message."""
+    return "iterator" in attributes_of(request_name)
+
+
+def request_names() -> list[str]:
+    """Every request the schema data describes."""
+    return sorted(name for name in _data() if name.endswith("Rq"))
 
 
 def wrapper_of(request_name: str) -> str:

@@ -27,6 +27,8 @@ from tests.qbsim.processor import (  # noqa: F401 - re-exported for handlers and
     handles,
 )
 
+QBWC_OWNER = "{00000000-0000-0000-0000-000000000000}"
+DOTNET_EPOCH_OFFSET = 62_135_596_800  # seconds from 0001-01-01 to 1970-01-01 (.NET ticks)
 DEFAULT_VERSIONS = (
     "1.0",
     "2.0",
@@ -197,26 +199,26 @@ class Company(RequestProcessor):
         return receive_payment(self, invoice_txn_id, amount, date, ref_number)
 
     def write_file_id(self, owner_id: str, file_id: str) -> None:
-        """What QBWC does the first time an application connects: store its FileID."""
-        self.data_ext[(owner_id.upper(), "FileID")] = file_id.upper()
+        """What QBWC does the first time an application connects: store its FileID, in the
+        letter case the .qwc has it (readers must compare GUIDs without regard to case)."""
+        self.data_ext[(owner_id, "FileID")] = file_id
 
     def new_guid(self) -> str:
         """A braced GUID, the same sequence for the same seed."""
         return "{" + str(uuid.UUID(int=self.rng.getrandbits(128))).upper() + "}"
 
-    def begin_session(self, app_name: str = "") -> str:
-        """QBWC opened the company (BeginSession): iterators from other sessions stop working."""
+    def begin_session(self, owner_id: str = QBWC_OWNER, machine: str = "SIMPC") -> str:
+        """QBWC opened the company (BeginSession) and took its AppLock, a private data
+        extension `LOCKED:<machine>:<.NET ticks>`; iterators of other sessions stop working."""
         self.session = self.new_guid()
-        self.data_ext[("{00000000-0000-0000-0000-000000000000}", "AppLock")] = (
-            f"LOCKED:SIMPC:{int(self.clock.now.timestamp())}"
-        )
+        ticks = (int(self.clock.now.timestamp()) + DOTNET_EPOCH_OFFSET) * 10_000_000
+        self.data_ext[(owner_id, "AppLock")] = f"LOCKED:{machine}:{ticks}"
         return self.session
 
-    def end_session(self) -> None:
+    def end_session(self, owner_id: str = QBWC_OWNER, machine: str = "SIMPC") -> None:
+        """QBWC ended the QuickBooks session and released its AppLock."""
         self.session = None
-        self.data_ext[("{00000000-0000-0000-0000-000000000000}", "AppLock")] = (
-            f"UNLOCKED:SIMPC:{int(self.clock.now.timestamp())}"
-        )
+        self.data_ext[(owner_id, "AppLock")] = f"UNLOCKED:{machine}"
 
     # -- the request processor ---------------------------------------------------------------
 

@@ -97,10 +97,13 @@ REF_KINDS: dict[str, list[str]] = {
     **{name: ["sales_tax_code"] for name in _TAX_CODE_REFS},
 }
 
+# Errors QuickBooks reports with severity "Info" although nothing was done (exactly-once.md).
+INFO_ERRORS = frozenset({3210})
 STATUS_MESSAGES = {
     0: "Status OK",
     1: "A query request did not find a matching object in QuickBooks",
     3231: "The request has not been processed.",
+    3210: "The {obj} could not be saved: a value in the request is not valid for it.",
     3170: "There was an error when modifying a {obj}. QuickBooks error message: This list has "
     "been modified by another user.",
     3175: "There was an error when modifying a {obj}. QuickBooks error message: Cannot perform "
@@ -121,6 +124,8 @@ class Status:
 
     @property
     def severity(self) -> str:
+        if self.code in INFO_ERRORS:
+            return "Info"
         if self.code >= 1000:
             return "Error"
         return "Warn" if self.code >= 500 else "Info"

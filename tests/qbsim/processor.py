@@ -25,6 +25,18 @@ _PARSER = etree.XMLParser(
 _QBXML_PI = re.compile(r"<\?qbxml\s+version\s*=\s*\"([^\"]+)\"\s*\?>")
 
 
+def real_layout(root: etree._Element) -> str:
+    """A response laid out as QuickBooks writes it (captures in exactly-once.md): the
+    declaration with a space before `?>`, one element per line, no indentation, and empty
+    answers (errors) as self-closing elements carrying only their attributes."""
+    for element in root.iter():
+        if len(element):
+            element.text = "\n"
+        element.tail = "\n"
+    root.tail = None
+    return '<?xml version="1.0" ?>\n' + etree.tostring(root, encoding="unicode")
+
+
 class RequestProcessorError(Exception):
     """What QBWC reports as an HRESULT: the message set never ran."""
 
@@ -150,7 +162,7 @@ class RequestProcessor:
                     rs.append(ret)
             if answer.status.code >= 1000 and stop:
                 stopped = True
-        return '<?xml version="1.0" ?>\n' + etree.tostring(out_root, encoding="unicode")
+        return real_layout(out_root)
 
     def _answer(self, rq: etree._Element, version: str) -> Answer:
         name = rq.tag
@@ -191,6 +203,6 @@ class RequestProcessor:
                 statusMessage="Status OK",
             )
             rs.append(ret)
-        return '<?xml version="1.0" ?>\n' + etree.tostring(root, encoding="unicode")
+        return real_layout(root)
 
     # -- seeding and dumping -------------------------------------------------------------------

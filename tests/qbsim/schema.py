@@ -1,11 +1,16 @@
 """How the simulated QuickBooks request processor checks a message against the qbXML schema.
 
-QuickBooks validates a whole message set before running any of it: an unknown element, an
-element out of order, a value of the wrong type or over its maximum length makes the message
-fail with HRESULT 0x80040400 and no response at all. This module reproduces that from
-`request-schema.json`: it reads the element tree as the engine does (one reading of the data),
-but the checks are its own, so the engine's builder is tested against the data rather than
-against itself.
+QuickBooks validates a whole message set before running any of it: an unknown element or
+attribute, an element out of order, repeated or missing, a value of the wrong type or over its
+maximum length makes the message fail with HRESULT 0x80040400 and no response at all. This
+module reproduces that from `request-schema.json` and `request-attributes.json`, both rebuilt
+from Intuit's official qbXML 13.0 schema: it reads the element tree and the attribute lists as
+the engine does (one reading of the data), but the checks are its own, so the engine's builder
+is tested against the data rather than against itself.
+
+The data flattens xsd:choice: the members of a choice are marked required like elements that
+really are. Where the data cannot tell the two apart this module does not guess; it enforces
+what is unambiguous (see `_required`).
 """
 
 from __future__ import annotations
@@ -14,26 +19,26 @@ import re
 
 from lxml import etree
 
-from engine.qbxml.schema import ElementSpec, request_spec
+from engine.qbxml.schema import ElementSpec, attributes_of, request_spec, wrapper_of
 
 PARSE_HRESULT = "0x80040400"
 PARSE_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
 
-# Groups that may repeat although the flattened schema data carries no flag for groups.
+# Groups that may repeat although the schema data has no entry of their own for them.
 REPEATABLE_GROUP = re.compile(r"(Line|LineGroup)(Add|Mod)$|^(DataExt|LinkToTxn)$")
-RQ_ATTRIBUTES = {"requestID", "iterator", "iteratorID", "metaData"}
-# Singleton and configuration queries refuse iterators (qbwc-protocol.md §6.4).
-NO_ITERATOR = {
-    "HostQueryRq",
-    "CompanyQueryRq",
-    "PreferencesQueryRq",
-    "TermsQueryRq",
-    "DataExtDefQueryRq",
-    "TemplateQueryRq",
-    "WorkersCompCodeQueryRq",
-    "ListDeletedQueryRq",
-    "TxnDeletedQueryRq",
+ATTRIBUTE_VALUES = {
+    "iterator": {"Start", "Continue", "Stop"},
+    "metaData": {"NoMetaData", "MetaDataOnly", "MetaDataAndResponseData"},
 }
+# Required aggregates whose leaves are all optional, so the data carries no mark of them
+# (SCHEMA-README.md beside the schema data, from the official schema).
+REQUIRED_AGGREGATES = {
+    "InvoiceAddRq": ("CustomerRef",),
+    "BillAddRq": ("VendorRef",),
+    "TimeTrackingAddRq": ("EntityRef",),
+}
+# In the official schema a query's id filters are always members of its top-level choice.
+_ID_FILTERS = {"ListID", "TxnID", "FullName", "RefNumber", "RefNumberCaseSensitive"}
 
 _TYPE_PATTERNS = {
     "DATETYPE": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
@@ -44,7 +49,8 @@ _TYPE_PATTERNS = {
     "QUANTYPE": re.compile(r"^-?\d{0,13}(\.\d{1,5})?$"),
     "PERCENTTYPE": re.compile(r"^-?\d{0,3}(\.\d{1,5})?$"),
     "INTTYPE": re.compile(r"^-?\d{1,10}$"),
-    "DURATIONTYPE": re.compile(r"^-?PT(\d+H)?(\d+M)?(\d+S)?$"),
+    "TIMEINTERVALTYPE": re.compile(r"^-?PT(?=\d)(\d+H)?(\d+M)?(\d+S)?$"),
+    "FLOATTYPE": re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"),
     "GUIDTYPE": re.compile(r"^(0|\{[0-9A-Fa-f-]{36}\})$"),
     "IDTYPE": re.compile(r"^[0-9A-Za-z-]{1,36}$"),
 }
@@ -76,17 +82,50 @@ def check_request(rq: etree._Element, version: float) -> None:
     tree = request_tree(name)
     if tree is None:
         raise SchemaViolation(f"unknown request <{name}>")
-    unknown = set(rq.attrib) - RQ_ATTRIBUTES
-    if unknown:
-        raise SchemaViolation(f"<{name}> has unknown attribute {sorted(unknown)[0]}")
+    allowed = attributes_of(name)
+    for attribute, value in rq.attrib.items():
+        if attribute not in allowed:
+            raise SchemaViolation(f"<{name}> does not take the attribute {attribute}")
+        values = ATTRIBUTE_VALUES.get(str(attribute))
+        if values is not None and value not in values:
+            raise SchemaViolation(
+                f"<{name}> {attribute} must be one of {', '.join(sorted(values))}"
+            )
     iterator = rq.get("iterator")
-    if iterator not in (None, "Start", "Continue", "Stop"):
-        raise SchemaViolation(f"<{name}> iterator must be Start, Continue or Stop")
-    if iterator is not None and (name in NO_ITERATOR or not name.endswith("QueryRq")):
-        raise SchemaViolation(f"<{name}> does not take an iterator")
     if iterator in ("Continue", "Stop") and not rq.get("iteratorID"):
         raise SchemaViolation(f"<{name}> iterator={iterator} needs an iteratorID")
     _check_children(rq, tree, version, name)
+    _check_required(rq, tree, name)
+
+
+def _check_required(rq: etree._Element, tree: ElementSpec, name: str) -> None:
+    wrapper = wrapper_of(name)
+    body = rq.find(wrapper) if wrapper else rq
+    if body is None:
+        raise SchemaViolation(f"<{name}> needs its <{wrapper}>")
+    present = {child.tag for child in body if isinstance(child.tag, str)}
+    spec = tree.children[wrapper] if wrapper else tree
+    for needed in _required(name, spec, bool(wrapper)):
+        if needed not in present:
+            raise SchemaViolation(f"<{wrapper or name}> needs a <{needed}>")
+
+
+def _required(name: str, body: ElementSpec, is_write: bool) -> list[str]:
+    """The elements directly in a request's body that must be there. Unambiguous in the data:
+    the aggregates the official schema requires although all their leaves are optional; in an
+    add or mod, required leaves when the data marks at most two (a list add's Name, a mod's id
+    and EditSequence, TimeTracking's Duration; where it marks more, some are the alternatives
+    of a choice, as in DataExtAdd); in a query, the one required element that is not one of
+    the id filters every query offers as alternatives (ListDeletedQuery's ListDelType)."""
+    marked = [
+        child.name
+        for child in body.children.values()
+        if child.is_leaf and child.rules is not None and not child.optional
+    ]
+    unambiguous = (
+        len(marked) <= 2 if is_write else len(marked) == 1 and marked[0] not in _ID_FILTERS
+    )
+    return list(REQUIRED_AGGREGATES.get(name, ())) + (marked if unambiguous else [])
 
 
 def _check_children(element: etree._Element, spec: ElementSpec, version: float, where: str) -> None:
@@ -110,7 +149,7 @@ def _check_children(element: etree._Element, spec: ElementSpec, version: float, 
         if index == last_index and not _repeatable(child_spec):
             raise SchemaViolation(f"<{name}> appears twice in {where}")
         last_index, last_name = index, name
-        if child_spec.children:
+        if not child_spec.is_leaf:
             if child.text and child.text.strip():
                 raise SchemaViolation(f"{path} holds text where elements belong")
             _check_children(child, child_spec, version, path)

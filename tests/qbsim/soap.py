@@ -15,6 +15,7 @@ from web.qbwc import TNS, WSDL_PATH
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 USER_AGENT = "Mozilla/4.0 (compatible; MSIE 6.0; MS Web Services Client Protocol 4.0.30319.42000)"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
@@ -80,7 +81,7 @@ def call(
     *,
     timeout: float = 60.0,
     drop_response: bool = False,
-) -> list[str] | str:
+) -> list[str] | str | None:
     """POST one SOAP call and return its result: a list for ArrayOfString, else the text.
 
     With `drop_response` the request is delivered and the server's status line awaited, then the
@@ -120,8 +121,9 @@ def call(
     return parse_result(operation, data)
 
 
-def parse_result(operation: str, data: bytes) -> list[str] | str:
-    """The `{operation}Result` of a SOAP response, the way .NET's client reads it."""
+def parse_result(operation: str, data: bytes) -> list[str] | str | None:
+    """The `{operation}Result` of a SOAP response, the way .NET's client reads it: None (a
+    .NET null) when the result is nil or absent from an otherwise good answer."""
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
@@ -131,9 +133,12 @@ def parse_result(operation: str, data: bytes) -> list[str] | str:
     fault = root.find(f".//{{{SOAP_NS}}}Fault")
     if fault is not None:
         raise TransportError("SOAP fault: " + (fault.findtext("faultstring") or ""))
-    result = root.find(f".//{{{TNS}}}{operation}Response/{{{TNS}}}{operation}Result")
-    if result is None:
-        raise TransportError(f"The response has no {operation}Result in {TNS}.")
+    answer = root.find(f".//{{{TNS}}}{operation}Response")
+    if answer is None:
+        raise TransportError(f"The response has no {operation}Response in {TNS}.")
+    result = answer.find(f"{{{TNS}}}{operation}Result")
+    if result is None or result.get(f"{{{XSI_NS}}}nil") in ("true", "1"):
+        return None
     if operation == "authenticate":
         # Items outside the tns namespace are invisible to QBWC: that is QBWC1012's cause.
         return [item.text or "" for item in result.findall(f"{{{TNS}}}string")]

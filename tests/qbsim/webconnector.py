@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tests.qbsim.company import Company, RequestProcessorError
+from tests.qbsim.company import QBWC_OWNER, Company, RequestProcessorError
 from tests.qbsim.soap import TransportError, call
 
 # QBWC's own error number for a failed call of each method (guide appendix A).
@@ -113,7 +113,12 @@ class WebConnectorSim:
         if repeat:
             call(self.url, method, params, timeout=self.timeout)
             self._result.calls.append(method)
-        return call(self.url, method, params, timeout=self.timeout, drop_response=drop)
+        answer = call(self.url, method, params, timeout=self.timeout, drop_response=drop)
+        if answer is None and method == "authenticate":
+            return []  # a null array: QBWC1012 below
+        if answer is None and method != "sendRequestXML":
+            return ""
+        return answer
 
     def _fail(self, method: str, exc: Exception) -> RunResult:
         message = (
@@ -126,11 +131,20 @@ class WebConnectorSim:
         assert self._result is not None
         self._result.outcome, self._result.message = outcome, message
         self._result.log = list(self.log)
-        if self.company.session is not None:
-            self.company.end_session()
+        self._end_session()
         self._log("RunUpdate", f"Update completed with outcome {outcome}: {message}")
         self._result.log = list(self.log)
         return self._result
+
+    def _end_session(self) -> None:
+        if self.company.session is not None:
+            self.company.end_session(self._lock_owner)
+            self._log("QBSession.EndSession", "Ended the QuickBooks session; AppLock released.")
+
+    @property
+    def _lock_owner(self) -> str:
+        # QBWC keeps its AppLock with the application's OwnerID, as written in the .qwc.
+        return self.owner_id or QBWC_OWNER
 
     # -- the update ----------------------------------------------------------------------------
 
@@ -174,11 +188,19 @@ class WebConnectorSim:
             )
         except TransportError as exc:
             return self._fail("authenticate", exc)
+        self._log(
+            "SOAPWebService.do_authenticate",
+            "Received from authenticate() following parameters:"
+            + "".join(f'<authRet[{i}]="{value}">' for i, value in enumerate(answer)),
+        )
         if len(answer) < 2:
+            # QBWC indexes the array without checking it, and the update fails without a
+            # closeConnection.
             return self._fail(
-                "authenticate", TransportError("Index was outside the bounds of the array.")
+                "authenticate",
+                TransportError("Index was outside the bounds of the array. (Index Out Of Range)"),
             )
-        ticket, status = answer[0], answer[1]
+        ticket, status = answer[0], answer[1].strip().lower()
         self._result.ticket = ticket
         postpone = answer[2] if len(answer) > 2 else ""
         min_run = answer[3] if len(answer) > 3 else ""
@@ -191,7 +213,10 @@ class WebConnectorSim:
                 "none": "No data exchange required.",
                 "busy": "The application is busy; the update will be retried.",
             }[status]
-            self._log("SOAPWebService.do_authenticate", f"Authenticate returned '{status}'.")
+            self._log(
+                "SOAPWebService.do_authenticate",
+                f"Authenticate returned '{answer[1]}': {text}",
+            )
             try:
                 closing = self._call("closeConnection", ticket=ticket)
                 self._log("SOAPWebService.do_closeConnection", f"Received: '{closing}'.")
@@ -221,7 +246,7 @@ class WebConnectorSim:
                     )
                 ):
                     self.company.write_file_id(self.owner_id, self.file_id)
-                self.company.begin_session(self.app_name)
+                self.company.begin_session(self._lock_owner)
                 return self._exchange(ticket)
             self._log("QBSession.OpenConnection", f"{hresult}: {message}")
             try:
@@ -256,6 +281,22 @@ class WebConnectorSim:
             except TransportError as exc:
                 return self._fail("sendRequestXML", exc)
             first = False
+            if request is None:
+                # A nil or absent result is a null string to QBWC, which it does not survive:
+                # the update fails and no closeConnection follows.
+                return self._fail(
+                    "sendRequestXML",
+                    TransportError(
+                        "Object reference not set to an instance of an object. at "
+                        "QBWebConnector.SOAPWebService.do_sendRequestXML()"
+                    ),
+                )
+            assert isinstance(request, str)
+            self._log(
+                "SOAPWebService.do_sendRequestXML",
+                f"Received from sendRequestXML() following parameter:<strRequestXML length "
+                f"= {len(request)}>",
+            )
             if request == "":
                 text = self._last_error(ticket)
                 if isinstance(text, RunResult):
@@ -292,7 +333,16 @@ class WebConnectorSim:
             except (TransportError, ValueError) as exc:
                 return self._fail("receiveResponseXML", exc)
             self._result.progress.append(progress)
-            self._log("SOAPWebService.do_receiveResponseXML", f"Progress: {progress}%.")
+            self._log(
+                "SOAPWebService.do_receiveResponseXML",
+                f'Received from receiveResponseXML() following parameter:<more="{progress}">',
+            )
+            if 0 <= progress < 100:
+                self._log(
+                    "SOAPWebService.do_receiveResponseXML", "There are more requests to process."
+                )
+            elif progress >= 100:
+                self._log("SOAPWebService.do_receiveResponseXML", "Done. No more to process.")
             if progress < 0:
                 text = self._last_error(ticket)
                 if isinstance(text, RunResult):
@@ -311,6 +361,8 @@ class WebConnectorSim:
         return text
 
     def _close(self, ticket: str, outcome: str, text: str) -> RunResult:
+        # QBWC ends the QuickBooks session (releasing its AppLock) before closeConnection.
+        self._end_session()
         try:
             closing = self._call("closeConnection", ticket=ticket)
         except TransportError as exc:

@@ -61,7 +61,8 @@ def is_complete(received: int) -> bool:
 def split(window: Window, names: list[str]) -> tuple[Window, Window] | None:
     """The two halves of an overfull `window`, cut at one of the `names` QuickBooks sent from
     it; None when they give no point that makes both halves smaller."""
-    inside = sorted({name for name in names if window.holds(name)}, key=str.casefold)
+    distinct = {name.casefold(): name for name in names if window.holds(name)}
+    inside = sorted(distinct.values(), key=str.casefold)
     if len(inside) < 3:
         return None
     # Strictly inside the sample, so each half leaves out at least one record it held.

@@ -42,28 +42,26 @@ LIST_QUERIES = {
 }
 _IDENTITY = ["ListID", "TimeModified", "EditSequence", "Name", "IsActive"]
 _TREE = [*_IDENTITY, "FullName", "ParentRef"]
-# The fields asked for per list: what `parser.list_record` keeps, and nothing else.
+# The fields asked for per list: what the engine reads of each record (identity, hierarchy, an
+# account's type for the mapping and readiness checks, a customer's e-mail for invoices to be
+# e-mailed), and nothing else; the record's type comes from its *Ret element.
 LIST_FIELDS = {
-    "accounts": [*_TREE, "AccountType", "AccountNumber"],
+    "accounts": [*_TREE, "AccountType"],
     "classes": _TREE,
-    "employees": [*_IDENTITY, "FirstName", "LastName", "Email"],
-    "vendors": [*_IDENTITY, "CompanyName", "FirstName", "LastName", "Email"],
-    "payroll_items": [*_IDENTITY, "WageType"],
-    "items": [
-        *_TREE,
-        "SalesDesc",
-        "SalesPrice",
-        "PurchaseDesc",
-        "PurchaseCost",
-        "QuantityOnHand",
-        "IncomeAccountRef",
-        "SalesOrPurchase",
-    ],
-    "customers": [*_TREE, "CompanyName", "FirstName", "LastName", "Email"],
-    "terms": [*_IDENTITY, "StdDueDays"],
-    "sales_tax_codes": [*_IDENTITY, "IsTaxable", "Desc"],
+    "employees": _IDENTITY,
+    "vendors": _IDENTITY,
+    "payroll_items": _IDENTITY,
+    "items": _TREE,
+    "customers": [*_TREE, "Email"],
+    "terms": _IDENTITY,
+    "sales_tax_codes": _IDENTITY,
     "ship_methods": _IDENTITY,
 }
+# An answer holds at most PAGE_SIZE (iterators) or WINDOW_LIMIT + 1 (windows) records of the
+# fields above; the largest a record can be, from qbXML's length limits in UTF-8, keeps such an
+# answer under this budget (docs/performance.md has the arithmetic), well inside the 10 MB a
+# post may carry.
+ANSWER_BUDGET_BYTES = 4 * 1024 * 1024
 DELETED_FIELDS = ["ListDelType", "ListID", "TimeDeleted", "FullName"]
 # ListDeletedQuery types, and the list each one belongs to.
 DELETED_TYPES = {

@@ -78,6 +78,10 @@ def soap_call(client, path: str, operation: str, **params):
     assert response.status_code == 200, response.data[:500]
     assert response.content_type.startswith("text/xml")
     result = parse_result(operation, response.data)
+    # QBWC does not survive a nil or absent result, nor an authenticate array of fewer than
+    # two strings: no answer of the endpoint, on any path a test takes, may be one.
+    assert result is not None, f"{operation} answered a nil or absent result"
+    assert operation != "authenticate" or len(result) >= 2, result
     return int(result) if operation == "receiveResponseXML" else result
 
 

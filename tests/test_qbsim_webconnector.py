@@ -372,3 +372,100 @@ def test_the_command_line_runs_an_update_and_saves_the_company(company, tmp_path
     assert json.loads(done.stdout)["outcome"] == "completed"
     assert "Calling authenticate()" in done.stderr
     assert Company.load(saved).find(["customer"], "Written once") is not None
+
+
+# -- as real QBWC logs show it ---------------------------------------------------------------
+
+
+def nil_result(operation: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_NS}" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>'
+        f'<{operation}Response xmlns="{TNS}"><{operation}Result xsi:nil="true" />'
+        f"</{operation}Response></soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def absent_result(operation: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_NS}">'
+        f'<soap:Body><{operation}Response xmlns="{TNS}" /></soap:Body></soap:Envelope>'
+    ).encode()
+
+
+@pytest.mark.parametrize("answer", [nil_result, absent_result], ids=["nil", "absent"])
+def test_a_null_send_request_result_fails_the_update_without_close_connection(company, answer):
+    brain = script(authenticate=[["t", "", "", ""]], sendRequestXML=answer("sendRequestXML"))
+    with ScriptedServer(brain) as server:
+        result = run(server, company)
+    assert result.outcome == "error" and result.message.startswith("QBWC1041")
+    assert "Object reference not set to an instance of an object" in result.message
+    assert "do_sendRequestXML" in result.message
+    assert server.ops()[-1] == "sendRequestXML"  # no getLastError, no closeConnection
+
+
+@pytest.mark.parametrize("answer", [["t"], [], nil_result("authenticate")])
+def test_fewer_than_two_strings_from_authenticate_is_qbwc1012_without_close(company, answer):
+    with ScriptedServer(script(authenticate=[answer] if isinstance(answer, list) else answer)) as s:
+        result = run(s, company)
+    assert result.outcome == "error" and result.message.startswith("QBWC1012")
+    assert "Index Out Of Range" in result.message
+    assert "closeConnection" not in s.ops()
+
+
+@pytest.mark.parametrize("status", ["NONE", "None", "NVU", "Busy", "bUsY"])
+def test_none_nvu_and_busy_are_read_in_any_letter_case(company, status):
+    with ScriptedServer(script(authenticate=[["t", status, "300", ""]])) as server:
+        result = run(server, company)
+    assert result.outcome == status.lower()
+    assert "sendRequestXML" not in server.ops()
+
+
+def test_the_quickbooks_session_ends_and_its_applock_is_released_before_close(company):
+    owner = "{8a8ee7d0-1c1b-4d4e-9f3e-0b6d2c1c5a11}"  # lower case, as written in the .qwc
+    locks: list[str] = []
+
+    def brain(operation, params):
+        locks.append(company.data_ext.get((owner, "AppLock"), ""))
+        return {
+            "authenticate": ["t", "", "", ""],
+            "sendRequestXML": CUSTOMER_QUERY,
+            "receiveResponseXML": 100,
+            "closeConnection": "OK",
+        }.get(operation, "")
+
+    with ScriptedServer(brain) as server:
+        result = run(
+            server, company, owner_id=owner, file_id="{5e0a3b9e-7c47-4c8e-b7b0-5f1f6a1f9c2d}"
+        )
+    assert result.outcome == "completed"
+    ops = server.ops()
+    during = locks[ops.index("sendRequestXML")]
+    assert during.startswith("LOCKED:SIMPC:")
+    ticks = int(during.rsplit(":", 1)[1])
+    assert ticks // 10_000_000 - 62_135_596_800 == int(company.clock.now.timestamp())  # .NET ticks
+    assert locks[ops.index("closeConnection")] == "UNLOCKED:SIMPC"
+    # FileID keeps the letter case it was written with.
+    assert company.data_ext[(owner, "FileID")] == "{5e0a3b9e-7c47-4c8e-b7b0-5f1f6a1f9c2d}"
+    ended = next(i for i, line in enumerate(result.log) if "QBSession.EndSession" in line)
+    closing = next(i for i, line in enumerate(result.log) if "Calling closeConnection" in line)
+    assert ended < closing
+
+
+def test_the_log_reads_like_qbwcs(company):
+    brain = script(
+        authenticate=[["tkt", "", "", ""]],
+        sendRequestXML=[CUSTOMER_QUERY, CUSTOMER_QUERY],
+        receiveResponseXML=[83, 100],
+    )
+    with ScriptedServer(brain) as server:
+        result = run(server, company)
+    text = "\n".join(result.log)
+    assert (
+        'Received from authenticate() following parameters:<authRet[0]="tkt"><authRet[1]="">'
+        in text
+    )
+    assert 'Received from receiveResponseXML() following parameter:<more="83">' in text
+    assert "There are more requests to process." in text
+    assert 'following parameter:<more="100">' in text and "Done. No more to process." in text
+    assert "Response received from QuickBooks: size (bytes) = " in text

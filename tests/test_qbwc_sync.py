@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from werkzeug.serving import make_server
 
+from engine import planner
 from engine.commanding import utcnow
 from projections.runtime import catch_up, fresh_view, open_view, rebuild
 from tests.helpers import API_PASSWORD, register_connector
@@ -130,17 +131,54 @@ def test_the_first_handshake_links_the_file_and_fills_the_read_model(live):
     assert "AccountRet" in detail["exchanges"][0]["response_xml"]
 
 
-def test_fourteen_thousand_customers_and_ten_thousand_accounts(live):
+def within_budget(result) -> None:
+    """Every message and every answer of an update stayed inside the documented budget."""
+    assert result.sizes, "no message was exchanged"
+    biggest_request = max(request for request, _ in result.sizes)
+    biggest_answer = max(answer for _, answer in result.sizes)
+    assert biggest_request < 10_000, biggest_request  # requests are small queries
+    assert biggest_answer <= planner.ANSWER_BUDGET_BYTES, biggest_answer
+
+
+def test_quickbooks_pro_limits_first_handshake_incremental_and_deletion_syncs(live):
+    """QuickBooks Pro's limits (14,500 names, 10,000 accounts) through a strict QuickBooks:
+    accounts in name windows (AccountQuery takes no iterator), customers through an iterator,
+    every answer inside the budget."""
     company = Company("Big Books")
     company.seed_bulk(customers=14_500, accounts=10_000)
-    result = update(live, company)
-    assert result.outcome == "completed", result.message
+    first = update(live, company)
+    assert first.outcome == "completed", first.message
+    within_budget(first)
     found = counts(live)
     assert found["customers"] == 14_500 and found["accounts"] == 10_000
     view = open_view(live.settings, "quickbookslists")
-    ids = {r["list_id"] for r in view.records(connector_of(live), "customers")}
+    ids = {r["list_id"] for r in view.records(connector_of(live), "accounts")}
     view.close()
-    assert ids == set(company.lists["customer"])
+    assert ids == set(company.lists["account"])
+
+    # A bulk edit in QuickBooks: the incremental pass windows it too.
+    company.clock.advance(days=2)
+    for kind, step in (("account", 3), ("customer", 4)):
+        for record in list(company.lists[kind].values())[::step]:
+            record["Name"] = record["FullName"] = record["FullName"] + " (new)"
+            company.index_name(kind, record)
+            company.stamp_modified(record)
+    live.engine.clock = later(61)
+    second = update(live, company)
+    assert second.outcome == "completed", second.message
+    within_budget(second)
+    session_id = sessions_list(live.settings, live.engine)[0]["id"]
+    recorded = live.engine.get_session(session_id)["recorded"]
+    assert recorded["accounts"] == 3_334 and recorded["customers"] == 3_625
+
+    for list_id in list(company.lists["account"])[:700]:
+        company.delete_list_record("account", list_id)
+    live.engine.clock = later(62)
+    live.engine.request_deletion_sync(live.reg.connector_id)
+    third = update(live, company)
+    assert third.outcome == "completed", third.message
+    within_budget(third)
+    assert counts(live)["accounts"] == 9_300
 
 
 def test_a_second_session_syncs_only_what_changed_and_deletions_come_later(live):

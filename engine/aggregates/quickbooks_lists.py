@@ -105,24 +105,32 @@ class QuickBooksLists(Aggregate):
                 latest = moment
                 self.watermarks[list_name] = record["time_modified"]
             seen[record["list_id"]] = [record["edit_sequence"], stamp]
-        if latest is not None:
-            # Only records inside the overlap window can come back; forget the rest. A bulk
-            # edit can put thousands there, and every load and snapshot carries this map: keep
-            # the newest FRONTIER_LIMIT (with their ties) and start the next pass at the oldest
-            # of them instead, so what was forgotten is not fetched again.
-            floor = (latest - SAFETY_MARGIN).timestamp()
-            kept = {k: v for k, v in seen.items() if v[1] >= floor}
-            self.overlap_floor.pop(list_name, None)
-            if len(kept) > FRONTIER_LIMIT:
-                cut = sorted(v[1] for v in kept.values())[-FRONTIER_LIMIT]
-                kept = {k: v for k, v in kept.items() if v[1] >= cut}
-                self.overlap_floor[list_name] = cut
-            self.frontier[list_name] = kept
 
     @event("ListSynced")
     def complete_list(self, list_name: str, at: datetime) -> None:
         """A full or incremental pass over `list_name` finished."""
         self.synced_at[list_name] = at.isoformat()
+        self._forget_outside_overlap(list_name)
+
+    def _forget_outside_overlap(self, list_name: str) -> None:
+        # Only records inside the overlap window can come back; forget the rest once a pass is
+        # over (a changed record early in a pass moves the watermark, and the records seen
+        # before it must still be recognised later in the same pass). A bulk edit can put
+        # thousands in the window, and every load and snapshot carries this map: keep the
+        # newest FRONTIER_LIMIT (with their ties) and start the next pass at the oldest of
+        # them instead, so what was forgotten is not fetched again.
+        latest = parse_qb_time(self.watermarks.get(list_name, ""))
+        if latest is None:
+            return
+        floor = (latest - SAFETY_MARGIN).timestamp()
+        kept = {k: v for k, v in self.frontier.get(list_name, {}).items() if v[1] >= floor}
+        if self.overlap_floor.get(list_name, floor) <= floor:
+            self.overlap_floor.pop(list_name, None)  # the overlap has moved past it
+        if len(kept) > FRONTIER_LIMIT:
+            cut = sorted(v[1] for v in kept.values())[-FRONTIER_LIMIT]
+            kept = {k: v for k, v in kept.items() if v[1] >= cut}
+            self.overlap_floor[list_name] = cut
+        self.frontier[list_name] = kept
 
     def record_deletions(self, records: list[dict[str, str]], at: datetime) -> None:
         """Records QuickBooks deleted (from ListDeletedQuery)."""

@@ -53,18 +53,20 @@ def build_request(
     element: QuickBooks would reject the whole message set."""
     if len(request_id) > MAX_REQUEST_ID:
         raise QbxmlBuildError(f"requestID {request_id!r} is longer than {MAX_REQUEST_ID}")
+    allowed = attributes_of(name)
     try:
         spec = request_spec(name)
     except KeyError:
-        raise QbxmlBuildError(f"the schema has no request {name}") from None
+        allowed = frozenset()
+    if not allowed:
+        raise QbxmlBuildError(f"the qbXML 13.0 schema has no request {name}")
     given = {"requestID": request_id, "iterator": iterator, "iteratorID": iterator_id}
     attributes = {key: value for key, value in given.items() if value is not None}
-    allowed = attributes_of(name)
     refused = sorted(set(attributes) - allowed)
     if refused:
         raise QbxmlBuildError(
             f"{name} has no attribute {refused[0]!r} in the schema "
-            f"(it accepts {', '.join(sorted(allowed)) or 'none'})"
+            f"(it accepts {', '.join(sorted(allowed))})"
         )
     rq = etree.Element(name, attributes)
     wrapper = wrapper_of(name)

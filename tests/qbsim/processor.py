@@ -37,6 +37,15 @@ def real_layout(root: etree._Element) -> str:
     return '<?xml version="1.0" ?>\n' + etree.tostring(root, encoding="unicode")
 
 
+def _trimmed(ret: etree._Element, wanted: set[str | None]) -> etree._Element:
+    """A `*Ret` cut down to the IncludeRetElement names asked for (all of it if none)."""
+    if wanted:
+        for child in list(ret):
+            if child.tag not in wanted:
+                ret.remove(child)
+    return ret
+
+
 class RequestProcessorError(Exception):
     """What QBWC reports as an HRESULT: the message set never ran."""
 
@@ -158,8 +167,9 @@ class RequestProcessor:
             for key, value in (answer.attrs or {}).items():
                 rs.set(key, value)
             if include_data:
+                wanted = {e.text for e in rq.findall("IncludeRetElement")}
                 for ret in answer.rets or []:
-                    rs.append(ret)
+                    rs.append(_trimmed(ret, wanted))
             if answer.status.code >= 1000 and stop:
                 stopped = True
         return real_layout(out_root)

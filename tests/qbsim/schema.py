@@ -68,8 +68,8 @@ def request_tree(request_name: str) -> ElementSpec | None:
     """The element tree of `request_name` (e.g. "InvoiceAddRq"), or None if unknown. The tree
     is read from the schema data the same way the engine reads it; what is checked against it
     (order, types, lengths) is this module's own."""
-    if not request_name.endswith("Rq"):
-        return None
+    if not request_name.endswith("Rq") or not attributes_of(request_name):
+        return None  # not a request of the official qbXML 13.0 schema
     try:
         return request_spec(request_name)
     except KeyError:

@@ -58,6 +58,8 @@ class RunResult:
     messages: int = 0
     calls: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    # (request bytes, response bytes) of each message QuickBooks processed
+    sizes: list[tuple[int, int]] = field(default_factory=list)
 
 
 class WebConnectorSim:
@@ -313,6 +315,12 @@ class WebConnectorSim:
             except RequestProcessorError as exc:
                 hresult, message = exc.hresult, exc.message
                 self._log("QBSession.ProcessRequest", f"{hresult}: {message} {exc.detail}")
+            self._result.sizes.append((len(request.encode()), len(response.encode())))
+            if response:
+                self._log(
+                    "SOAPWebService.do_receiveResponseXML",
+                    f"Response received from QuickBooks: size (bytes) = {len(response.encode())}",
+                )
             if self.faults.lose_response_after == self._result.messages:
                 self._log(
                     "RunUpdate",

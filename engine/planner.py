@@ -201,9 +201,9 @@ def absorb(
 def _absorb_page(
     step: str, cursor: dict[str, Any], response: Response, lists: QuickBooksLists, now: datetime
 ) -> dict[str, Any]:
-    records = [list_record(ret) for ret in response.rets]
     if not takes_iterator(LIST_QUERIES[step]):
-        return _absorb_window(step, cursor, records, lists, now)
+        return _absorb_window(step, cursor, response, lists, now)
+    records = [list_record(ret) for ret in response.rets]
     fresh = lists.record_page(step, records, now)
     cursor = {
         **cursor,
@@ -223,7 +223,7 @@ def _absorb_page(
 def _absorb_window(
     step: str,
     cursor: dict[str, Any],
-    records: list[dict[str, Any]],
+    response: Response,
     lists: QuickBooksLists,
     now: datetime,
 ) -> dict[str, Any]:
@@ -232,8 +232,9 @@ def _absorb_window(
     window, *rest = _windows(cursor)
     asked = cursor.get("windows_asked", 0) + 1
     problem = None
-    if not list_windows.is_complete(len(records)):
-        halves = list_windows.split(window, [r["full_name"] for r in records])
+    if not list_windows.is_complete(len(response.rets)):
+        names = [ret.findtext("FullName") or ret.findtext("Name") or "" for ret in response.rets]
+        halves = list_windows.split(window, names)
         if halves is not None and asked < list_windows.MAX_WINDOWS:
             return {
                 **cursor,
@@ -245,13 +246,23 @@ def _absorb_window(
         problem = f"{step}: QuickBooks answered more than {list_windows.WINDOW_LIMIT} records "
         problem += f"for the names {window.low or '(first)'} to {window.high or '(last)'}"
         rest = []
+    # A record named like a window's bound comes in both windows: record it once.
+    records = [list_record(ret) for ret in response.rets]
+    edges = dict(cursor.get("edges", {}))
+    received = len(records)
+    records = [r for r in records if edges.pop(r["list_id"], None) != r["edit_sequence"]]
+    bounds = {bound.casefold() for w in rest for bound in (w.low, w.high) if bound}
+    edges.update(
+        {r["list_id"]: r["edit_sequence"] for r in records if r["full_name"].casefold() in bounds}
+    )
     fresh = lists.record_page(step, records, now)
     cursor = {
         **cursor,
-        "received": cursor.get("received", 0) + len(records),
+        "received": cursor.get("received", 0) + received,
         "recorded": cursor.get("recorded", 0) + fresh,
         "windows": [w.to_list() for w in rest],
         "windows_asked": asked,
+        "edges": edges,
     }
     if rest:
         return cursor

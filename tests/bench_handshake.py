@@ -101,6 +101,7 @@ def _measure(
         time.sleep(0.1)
     return {
         "messages": result.messages,
+        "largest_answer_bytes": max(answer for _, answer in result.sizes),
         "session_wall_s": round(session_wall, 2),
         "ready_s": round(time.perf_counter() - started, 2),
         "server_cpu_s": round(cpu_seconds(pid) - cpu_before, 2),

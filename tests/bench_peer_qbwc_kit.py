@@ -1,6 +1,8 @@
 """The benchmark's yardstick: a minimal integration on qbwc-kit that pulls the same ten lists
-through the same iterators (1,000 records a page) and stores nothing, served the same way as
-`qbtransfer serve` (werkzeug, threaded). `python -m tests.bench_handshake --peer` starts it.
+with the same fields (IncludeRetElement), through the same iterators (1,000 records a page)
+where the official qbXML 13.0 schema allows one and in one unbounded query each where it does
+not (the simplest legal pull), and stores nothing, served the same way as `qbtransfer serve`
+(werkzeug, threaded). `python -m tests.bench_handshake --peer` starts it.
 
     python -m tests.bench_peer_qbwc_kit --port 8200 --user qbwc-api --password-stdin
 """
@@ -14,18 +16,14 @@ from typing import Any
 from qbwc_kit import QBWCService, QBXMLRequest, StaticAuthenticator, query
 from werkzeug.serving import run_simple
 
-LISTS = (
-    "Account",
-    "Class",
-    "Employee",
-    "Vendor",
-    "PayrollItemWage",
-    "Item",
-    "Customer",
-    "StandardTerms",
-    "SalesTaxCode",
-    "ShipMethod",
-)
+from engine.planner import LIST_FIELDS, LIST_QUERIES
+from engine.qbxml.schema import takes_iterator
+
+# (entity, fields, pages with an iterator)
+LISTS = [
+    (query_name[: -len("QueryRq")], LIST_FIELDS[name], takes_iterator(query_name))
+    for name, query_name in LIST_QUERIES.items()
+]
 
 
 class PullLists:
@@ -34,8 +32,20 @@ class PullLists:
     name = "lists"
 
     def run(self, ctx: Any):
-        for entity in LISTS:
-            request = query(entity, max_returned=1000, iterator="Start", active_status="All")
+        for entity, fields, paged in LISTS:
+            if not paged:
+                result = yield QBXMLRequest(
+                    [query(entity, active_status="All", include_fields=fields)]
+                )
+                _records = list(result.first())
+                continue
+            request = query(
+                entity,
+                max_returned=1000,
+                iterator="Start",
+                active_status="All",
+                include_fields=fields,
+            )
             while True:
                 result = yield QBXMLRequest([request])
                 page = result.first()

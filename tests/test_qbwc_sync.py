@@ -149,6 +149,9 @@ def test_quickbooks_pro_limits_first_handshake_incremental_and_deletion_syncs(li
     first = update(live, company)
     assert first.outcome == "completed", first.message
     within_budget(first)
+    session_id = sessions_list(live.settings, live.engine)[0]["id"]
+    recorded = live.engine.get_session(session_id)["recorded"]
+    assert recorded["accounts"] == 10_000 and recorded["customers"] == 14_500
     found = counts(live)
     assert found["customers"] == 14_500 and found["accounts"] == 10_000
     view = open_view(live.settings, "quickbookslists")

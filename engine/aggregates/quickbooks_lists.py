@@ -55,6 +55,9 @@ class QuickBooksLists(Aggregate):
         self.frontier: dict[str, dict[str, list[Any]]] = {}
         self.synced_at: dict[str, str] = {}  # list -> when a full pass last completed
         self.overlap_floor: dict[str, float] = {}  # list -> where a capped overlap starts
+        # list -> the oldest remembered record when the last pass ended: the next pass keeps
+        # everything from there until it ends
+        self.pass_floor: dict[str, float] = {}
         self.deletions_due = False
         self.deletions_watermark: str | None = None
         self.deletions_synced_at: str | None = None
@@ -105,6 +108,13 @@ class QuickBooksLists(Aggregate):
                 latest = moment
                 self.watermarks[list_name] = record["time_modified"]
             seen[record["list_id"]] = [record["edit_sequence"], stamp]
+        if latest is not None:
+            # Forget what cannot come back in this pass: records older than the overlap, or
+            # than the overlap this pass started from (a changed record early in a pass moves
+            # the watermark; those seen before it must still be recognised later on).
+            floor = (latest - SAFETY_MARGIN).timestamp()
+            floor = min(floor, getattr(self, "pass_floor", {}).get(list_name, floor))
+            self.frontier[list_name] = {k: v for k, v in seen.items() if v[1] >= floor}
 
     @event("ListSynced")
     def complete_list(self, list_name: str, at: datetime) -> None:
@@ -113,12 +123,10 @@ class QuickBooksLists(Aggregate):
         self._forget_outside_overlap(list_name)
 
     def _forget_outside_overlap(self, list_name: str) -> None:
-        # Only records inside the overlap window can come back; forget the rest once a pass is
-        # over (a changed record early in a pass moves the watermark, and the records seen
-        # before it must still be recognised later in the same pass). A bulk edit can put
-        # thousands in the window, and every load and snapshot carries this map: keep the
-        # newest FRONTIER_LIMIT (with their ties) and start the next pass at the oldest of
-        # them instead, so what was forgotten is not fetched again.
+        # Once a pass is over only records inside the overlap window can come back. A bulk
+        # edit can put thousands there, and every load and snapshot carries this map: keep
+        # the newest FRONTIER_LIMIT (with their ties) and start the next pass at the oldest
+        # of them instead, so what was forgotten is not fetched again.
         latest = parse_qb_time(self.watermarks.get(list_name, ""))
         if latest is None:
             return
@@ -131,6 +139,9 @@ class QuickBooksLists(Aggregate):
             kept = {k: v for k, v in kept.items() if v[1] >= cut}
             self.overlap_floor[list_name] = cut
         self.frontier[list_name] = kept
+        if not hasattr(self, "pass_floor"):  # state from before this field existed
+            self.pass_floor = {}
+        self.pass_floor[list_name] = min((v[1] for v in kept.values()), default=floor)
 
     def record_deletions(self, records: list[dict[str, str]], at: datetime) -> None:
         """Records QuickBooks deleted (from ListDeletedQuery)."""
@@ -166,5 +177,5 @@ class QuickBooksLists(Aggregate):
     def reset(self, reason: str, at: datetime) -> None:
         """Forget everything (the connector was unlinked from its company file)."""
         self.watermarks, self.frontier, self.synced_at = {}, {}, {}
-        self.overlap_floor = {}
+        self.overlap_floor, self.pass_floor = {}, {}
         self.deletions_due, self.deletions_watermark, self.deletions_synced_at = False, None, None

@@ -243,8 +243,10 @@ def _absorb_window(
             }
         # QuickBooks sent names outside the window, or far too many windows were needed:
         # keep what came, say so, and do not loop.
-        problem = f"{step}: QuickBooks answered more than {list_windows.WINDOW_LIMIT} records "
-        problem += f"for the names {window.low or '(first)'} to {window.high or '(last)'}"
+        problem = (
+            f"{step}: QuickBooks answered more than {list_windows.WINDOW_LIMIT} records for "
+            f"the names {window.low or '(first)'} to {window.high or '(last)'}"
+        )
         rest = []
     # A record named like a window's bound comes in both windows: record it once.
     records = [list_record(ret) for ret in response.rets]

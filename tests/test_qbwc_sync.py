@@ -131,13 +131,18 @@ def test_the_first_handshake_links_the_file_and_fills_the_read_model(live):
     assert "AccountRet" in detail["exchanges"][0]["response_xml"]
 
 
-def within_budget(result) -> None:
-    """Every message and every answer of an update stayed inside the documented budget."""
+def update_within_budget(live, company: Company) -> dict[str, int]:
+    """One update that completes with every message and answer inside the documented budget;
+    returns what it recorded per list."""
+    result = update(live, company)
+    assert result.outcome == "completed", result.message
     assert result.sizes, "no message was exchanged"
     biggest_request = max(request for request, _ in result.sizes)
     biggest_answer = max(answer for _, answer in result.sizes)
     assert biggest_request < 10_000, biggest_request  # requests are small queries
     assert biggest_answer <= planner.ANSWER_BUDGET_BYTES, biggest_answer
+    session_id = sessions_list(live.settings, live.engine)[0]["id"]
+    return live.engine.get_session(session_id)["recorded"]
 
 
 def test_quickbooks_pro_limits_first_handshake_incremental_and_deletion_syncs(live):
@@ -146,11 +151,7 @@ def test_quickbooks_pro_limits_first_handshake_incremental_and_deletion_syncs(li
     every answer inside the budget."""
     company = Company("Big Books")
     company.seed_bulk(customers=14_500, accounts=10_000)
-    first = update(live, company)
-    assert first.outcome == "completed", first.message
-    within_budget(first)
-    session_id = sessions_list(live.settings, live.engine)[0]["id"]
-    recorded = live.engine.get_session(session_id)["recorded"]
+    recorded = update_within_budget(live, company)
     assert recorded["accounts"] == 10_000 and recorded["customers"] == 14_500
     found = counts(live)
     assert found["customers"] == 14_500 and found["accounts"] == 10_000
@@ -167,21 +168,15 @@ def test_quickbooks_pro_limits_first_handshake_incremental_and_deletion_syncs(li
             company.index_name(kind, record)
             company.stamp_modified(record)
     live.engine.clock = later(61)
-    second = update(live, company)
-    assert second.outcome == "completed", second.message
-    within_budget(second)
-    session_id = sessions_list(live.settings, live.engine)[0]["id"]
-    recorded = live.engine.get_session(session_id)["recorded"]
+    recorded = update_within_budget(live, company)
     assert recorded["accounts"] == 3_334 and recorded["customers"] == 3_625
 
     for list_id in list(company.lists["account"])[:700]:
         company.delete_list_record("account", list_id)
     live.engine.clock = later(62)
     live.engine.request_deletion_sync(live.reg.connector_id)
-    third = update(live, company)
-    assert third.outcome == "completed", third.message
-    within_budget(third)
-    assert counts(live)["accounts"] == 9_300
+    recorded = update_within_budget(live, company)
+    assert recorded["deletions"] == 700 and counts(live)["accounts"] == 9_300
 
 
 def test_a_second_session_syncs_only_what_changed_and_deletions_come_later(live):

@@ -113,7 +113,7 @@ class QuickBooksLists(Aggregate):
             # than the overlap this pass started from (a changed record early in a pass moves
             # the watermark; those seen before it must still be recognised later on).
             floor = (latest - SAFETY_MARGIN).timestamp()
-            floor = min(floor, getattr(self, "pass_floor", {}).get(list_name, floor))
+            floor = min(floor, self._pass_floors().get(list_name, floor))
             self.frontier[list_name] = {k: v for k, v in seen.items() if v[1] >= floor}
 
     @event("ListSynced")
@@ -139,9 +139,12 @@ class QuickBooksLists(Aggregate):
             kept = {k: v for k, v in kept.items() if v[1] >= cut}
             self.overlap_floor[list_name] = cut
         self.frontier[list_name] = kept
-        if not hasattr(self, "pass_floor"):  # state from before this field existed
+        self._pass_floors()[list_name] = min((v[1] for v in kept.values()), default=floor)
+
+    def _pass_floors(self) -> dict[str, float]:
+        if not hasattr(self, "pass_floor"):  # a snapshot from before this field existed
             self.pass_floor = {}
-        self.pass_floor[list_name] = min((v[1] for v in kept.values()), default=floor)
+        return self.pass_floor
 
     def record_deletions(self, records: list[dict[str, str]], at: datetime) -> None:
         """Records QuickBooks deleted (from ListDeletedQuery)."""

@@ -53,12 +53,12 @@ def build_request(
     element: QuickBooks would reject the whole message set."""
     if len(request_id) > MAX_REQUEST_ID:
         raise QbxmlBuildError(f"requestID {request_id!r} is longer than {MAX_REQUEST_ID}")
-    allowed = attributes_of(name)
+    allowed = attributes_of(name)  # empty for a request the official schema lacks
     try:
-        spec = request_spec(name)
+        spec = request_spec(name) if allowed else None
     except KeyError:
-        allowed = frozenset()
-    if not allowed:
+        spec = None
+    if spec is None:
         raise QbxmlBuildError(f"the qbXML 13.0 schema has no request {name}")
     given = {"requestID": request_id, "iterator": iterator, "iteratorID": iterator_id}
     attributes = {key: value for key, value in given.items() if value is not None}

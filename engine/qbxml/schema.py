@@ -38,7 +38,7 @@ class ElementSpec:
     @property
     def optional(self) -> bool:
         """False where the schema data marks the element required. The data flattens
-        xsd:choice, so members of a choice are marked required too: see `required`."""
+        xsd:choice, so the members of a choice are marked required too."""
         return bool((self.rules or {"optional": True}).get("optional"))
 
     @property

@@ -271,3 +271,17 @@ def test_a_bulk_edit_bigger_than_the_overlap_memory_is_not_fetched_again_and_aga
         # The pass starts at the oldest remembered record, not an hour before the newest.
         assert customers["response_xml"].count("<CustomerRet>") == 1_000
     assert counts(live)["customers"] == 2_500
+
+
+def test_file_id_and_owner_id_match_whatever_their_letter_case(live):
+    """QBWC keeps the FileID data extension in the letter case it was written with."""
+    company = small_company()
+    company.write_file_id(live.reg.owner_id.lower(), live.reg.file_id.lower())
+    first = update(live, company)
+    assert first.outcome == "completed", first.message
+    connector = live.engine.get_connector(live.reg.connector_id)
+    assert connector["company_file_id"].upper() == live.reg.file_id.upper()
+    live.engine.clock = later(61)
+    second = update(live, company)  # the same file: not refused as a different one
+    assert second.outcome == "completed", second.message
+    assert company.data_ext[(live.reg.owner_id.lower(), "FileID")] == live.reg.file_id.lower()

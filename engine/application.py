@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import EnvType
 
 from engine import passwords, views
@@ -33,6 +34,7 @@ from engine.qbwc.authentication import Authentication
 from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
+from engine.transcoding import StorableJSONTranscoder
 
 
 class TransferEngine(
@@ -64,6 +66,12 @@ class TransferEngine(
     def __init__(self, env: EnvType | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(env)
         self.clock = clock
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON transcoder, guarded: see `engine.transcoding`."""
+        transcoder = StorableJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshot just-saved aggregates from memory. The library would first rebuild each one

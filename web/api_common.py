@@ -9,6 +9,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, InvalidValue
+from engine.text import check_document, check_text, excerpt, parse_json
 from web import get_engine
 
 
@@ -46,6 +47,7 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
     """A blueprint with the API's authentication and error handling."""
     blueprint = Blueprint(name, import_name)
     blueprint.before_request(_authenticate)
+    blueprint.before_request(_check_url)
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(DomainError, _domain_error)
     blueprint.register_error_handler(HTTPException, _http_error)
@@ -53,11 +55,21 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
 
 
 def body() -> dict[str, Any]:
-    """The request's JSON object."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, every string in it storable (engine.text)."""
+    data = parse_json(request.get_data(), "the request body")
     if not isinstance(data, dict):
         raise ApiError(400, "invalid", "the request body must be a JSON object")
-    return data
+    return check_document(data)
+
+
+def _check_url() -> None:
+    """Path segments and query parameters carry no unstorable characters either."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str):
+            check_text(value, f"the path's {name}")
+    for name, value in request.args.items(multi=True):
+        check_text(name, "a query parameter's name")
+        check_text(value, f"the query parameter {excerpt(name)}")
 
 
 def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], required: bool = False):

@@ -9,6 +9,7 @@ from engine.errors import InvalidValue
 from engine.psa import DOCUMENT_KINDS, schema
 from engine.psa.importing import ImportRefused
 from engine.psa_commands import document_kind
+from engine.text import parse_json
 from web import get_engine, get_settings
 from web.api_common import api_blueprint, body, field, only
 from web.views import documents_list, mappings, readiness, set_mapping
@@ -31,9 +32,7 @@ def import_schema():
 @psa_api.post("/import")
 def import_file():
     """Import a qbtransfer-psa/1 document (the request body); ?dry_run=1, ?continue_on_error=1."""
-    data = request.get_json(silent=True)
-    if data is None:
-        raise InvalidValue("the request body must be a qbtransfer-psa/1 JSON document")
+    data = parse_json(request.get_data(), "the request body")
     try:
         report = get_engine().import_psa(
             data, by=g.actor, dry_run=_flag("dry_run"), continue_on_error=_flag("continue_on_error")

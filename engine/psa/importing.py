@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from engine.aggregates.psa import Document, PsaRecord, diff
 from engine.errors import InvalidValue
 from engine.psa import DECIMAL_FIELDS, KINDS, record_id
-from engine.psa.validation import Problem, record_problems, schema_problems
+from engine.psa.validation import Problem, record_problems, schema_problems, text_problems
 
 Loader = Callable[[str, str], PsaRecord | Document | None]
 
@@ -85,6 +85,9 @@ def plan_import(data: Any, load: Loader, now: datetime, *, by: str) -> ImportPla
     if not isinstance(data, dict):
         plan.problems.append(Problem("file", None, "", "the file must be a JSON object"))
         return plan
+    plan.problems += text_problems(data)
+    if any(p.kind == "file" and not p.field for p in plan.problems):
+        return plan  # nested too deep: nothing more can be read from it
     plan.problems += schema_problems(data)
     refused = {(p.kind, p.psa_id) for p in plan.problems if p.psa_id is not None}
     records: dict[tuple[str, str], dict[str, Any]] = {}

@@ -10,7 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from engine.errors import InvalidValue
 from engine.psa import DOCUMENT_KINDS, FORMAT, KINDS, REFERENCES, schema
+from engine.text import excerpt, unstorable, walk_strings
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,12 @@ class Problem:
 
     @property
     def record(self) -> str:
-        return self.kind if self.psa_id is None else f"{self.kind}/{self.psa_id}"
+        if self.psa_id is None:
+            return self.kind
+        shown = self.psa_id
+        if len(shown) > 64 or unstorable(shown) is not None:
+            shown = excerpt(shown)
+        return f"{self.kind}/{shown}"
 
     def as_dict(self) -> dict[str, str]:
         return {"record": self.record, "field": self.field, "message": self.message}
@@ -32,6 +39,37 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.record} {self.field}".strip()
         return f"{where}: {self.message}"
+
+
+def text_problems(data: dict[str, Any]) -> list[Problem]:
+    """Values that cannot be stored (NUL and other characters XML 1.0 refuses, lone
+    surrogates), named by record and field; a document nested too deep is refused whole."""
+    problems = []
+    try:
+        for path, text in walk_strings(data):
+            problem = unstorable(text)
+            if problem is None:
+                continue
+            kind, psa_id, field = _locate(data, path)
+            message = f"holds a character that cannot be stored ({problem}): {excerpt(text)}"
+            problems.append(Problem(kind, psa_id, field, message))
+    except InvalidValue as exc:
+        return [Problem("file", None, "", exc.message)]
+    return problems
+
+
+def _locate(data: dict[str, Any], path: str) -> tuple[str, str | None, str]:
+    """("invoices", "INV-1", "lines[0].desc") for "invoices[3].lines[0].desc"."""
+    head, _, rest = path.partition("[")
+    if head in KINDS and rest and "]" in rest:
+        index_text, _, field = rest.partition("]")
+        records = data.get(head)
+        if index_text.isdecimal() and isinstance(records, list):
+            record = records[int(index_text)]
+            psa_id = record.get("id") if isinstance(record, dict) else None
+            shown = psa_id if isinstance(psa_id, str) else f"#{int(index_text) + 1}"
+            return head, shown, field.lstrip(".") or "id"
+    return "file", None, path
 
 
 def schema_problems(data: Any) -> list[Problem]:
@@ -77,10 +115,10 @@ def _describe(error: Any, field: str) -> tuple[str, str]:
             f"{field}.{extra}" if field else extra
         ), "is not part of the qbtransfer-psa/1 format"
     if error.validator == "pattern" and "0-9]{4}-" in pattern:
-        return field, f"{error.instance!r} is not a date (use YYYY-MM-DD)"
+        return field, f"{excerpt(error.instance)} is not a date (use YYYY-MM-DD)"
     if error.validator == "pattern" and "(\\.[0-9]" in pattern:
         return field, (
-            f"{error.instance!r} is not a decimal number (write money and quantities "
+            f"{excerpt(error.instance)} is not a decimal number (write money and quantities "
             'as strings such as "12.50")'
         )
     if error.validator == "const" and field == "format":
@@ -91,9 +129,15 @@ def _describe(error: Any, field: str) -> tuple[str, str]:
         and isinstance(error.instance, (int, float))
     ):
         return field, (
-            f"{error.instance!r} is a number; write money, quantities and ids as strings"
+            f"{excerpt(error.instance)} is a number; write money, quantities and ids as strings"
         )
-    return field, error.message
+    message = error.message
+    if len(message) > 160 or unstorable(message) is not None:
+        # jsonschema's own words quote the whole value: quote an excerpt instead.
+        message = message.replace(repr(error.instance), excerpt(error.instance))
+        if len(message) > 160 or unstorable(message) is not None:
+            message = f"{excerpt(error.instance)} is not valid here ({error.validator})"
+    return field, message
 
 
 def record_problems(
@@ -106,7 +150,9 @@ def record_problems(
         for field, value in _values(record, path):
             if value is not None and not known(target, value):
                 problems.append(
-                    Problem(kind, psa_id, field, f"unknown {KINDS[target].singular} {value!r}")
+                    Problem(
+                        kind, psa_id, field, f"unknown {KINDS[target].singular} {excerpt(value)}"
+                    )
                 )
     if kind in DOCUMENT_KINDS:
         problems += [Problem(kind, psa_id, f, m) for f, m in _document_rules(kind, record)]

@@ -13,6 +13,7 @@ from engine.psa import DOCUMENT_KINDS, KINDS, schema
 from engine.psa.importing import ImportRefused
 from engine.psa_commands import document_kind
 from engine.settings import Settings
+from engine.text import parse_json
 from web.cli.common import QbGroup, actor, describe, emit, engine, json_option
 from web.views import documents_list
 
@@ -38,6 +39,12 @@ def _report_text(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _read_stdin() -> bytes | str:
+    # Bytes when standard input has them (a terminal or pipe), so bad UTF-8 is reported.
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream.read() if stream is not None else sys.stdin.read()
+
+
 @click.command("import")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -61,13 +68,10 @@ def import_(file, continue_on_error, dry_run, print_schema, as_json):
     if file is None:
         raise InvalidValue("give the file to import (or --schema)")
     try:
-        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        raw = _read_stdin() if str(file) == "-" else file.read_bytes()
     except OSError as exc:
         raise InvalidValue(f"cannot read {file}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidValue(f"{file} is not JSON: {exc}") from None
+    data = parse_json(raw, "standard input" if str(file) == "-" else str(file))
     with engine() as app:
         try:
             report = app.import_psa(

@@ -33,11 +33,16 @@ LIST_NAMES = (
 
 
 def parse_qb_time(text: str) -> datetime | None:
-    """A QuickBooks TimeModified ("2026-01-05T11:47:41-08:00"); None when absent or bad."""
+    """A QuickBooks TimeModified ("2026-01-05T11:47:41-08:00"); None when absent or not a
+    plausible moment: unreadable, without its offset (it could not be compared with the
+    others), or outside the years 1900-9000 (a watermark must survive a margin's arithmetic)."""
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
     except ValueError:
         return None
+    if moment is None or moment.tzinfo is None or not 1900 <= moment.year <= 9000:
+        return None
+    return moment
 
 
 class QuickBooksLists(Aggregate):

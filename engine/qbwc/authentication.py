@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -17,39 +18,54 @@ from engine.aggregates.slot import UpdateSlot
 from engine.aggregates.user import user_id
 from engine.commanding import command
 from engine.qbwc import codes
-from engine.qbwc.support import SessionSupport
+from engine.qbwc.support import SessionSupport, recorded_ref
+from engine.text import bounded, excerpt, unstorable
 
 LIST_REFRESH = timedelta(minutes=60)
+MAX_RECORDED_USERNAME = 64
 BUSY_POSTPONE_SECONDS = 300
 
 
 class Authentication(SessionSupport):
     """The authenticate command."""
 
-    @command
     def qbwc_authenticate(self, registration_ref: str, username: str, password: str) -> list[str]:
         """authenticate: [ticket, "" or the company file path, postpone, min-run seconds], or
-        [ticket, nvu|none|busy, ...] with the 90xxx code in the last slot for `nvu`."""
-        now = self.clock()
-        ticket = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
-        registration = self._registration_or_none(registration_ref)
-        session = QbwcSession(
-            id=session_id_for(ticket),
-            registration_id=registration_ref,
-            connector_id=registration.connector_id if registration else None,
-            username=username,
-            opened_at=now,
+        [ticket, nvu|none|busy, ...] with the 90xxx code in the last slot for `nvu`. The
+        password is checked once, before the command (and its retries under contention) runs,
+        so a burst of guesses costs one scrypt each and every one of them is counted."""
+        return self._authenticate(
+            registration_ref, username, self._password_verdict(username, password)
         )
+
+    def _password_verdict(self, username: str, password: str) -> bool | None:
+        """Whether `password` is the user's (None: no such user to check it against)."""
+        if unstorable(username) is not None:
+            return None
+        user = self._get(user_id(username))
+        if not isinstance(user, User) or not user.password_hash:
+            return None
+        if unstorable(password) is not None:
+            return False  # no password of ours holds such a character
+        return passwords.verify_password(user.password_hash, password)
+
+    @command(attempts=64)
+    def _authenticate(
+        self, registration_ref: str, username: str, verdict: bool | None
+    ) -> list[str]:
+        now = self.clock()
+        registration = self._registration_or_none(registration_ref)
         connector: WebConnector | None = (
             self.repository.get(registration.connector_id) if registration else None
         )
-        to_save: list[Aggregate] = [session]
-        refusal = self._check_credentials(registration, connector, username, password, now, to_save)
+        to_save: list[Aggregate] = []
+        refusal = self._check_credentials(registration, connector, username, verdict, now, to_save)
         if refusal is not None:
-            session.refuse(refusal.code, refusal.reason, now)
-            self.save(*to_save)
-            return [ticket, "nvu", "", refusal.every_min_seconds]
+            return self._refuse(registration_ref, registration, username, refusal, now, to_save)
         assert registration is not None and connector is not None
+        ticket = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
+        session = self._open_session(ticket, registration_ref, registration, username, now)
+        to_save.append(session)
         minutes = str(connector.auto_run_minutes * 60)
         slot = self._slot(connector.id)
         to_save.append(slot)
@@ -75,6 +91,47 @@ class Authentication(SessionSupport):
         self.save(*to_save)
         return [ticket, path, "", minutes]
 
+    def _open_session(
+        self,
+        ticket: str,
+        registration_ref: str,
+        registration: Registration | None,
+        username: str,
+        now: datetime,
+    ) -> QbwcSession:
+        return QbwcSession(
+            id=session_id_for(ticket),
+            registration_id=recorded_ref(registration_ref),
+            connector_id=registration.connector_id if registration else None,
+            username=bounded(username, MAX_RECORDED_USERNAME),
+            opened_at=now,
+        )
+
+    def _refuse(
+        self,
+        registration_ref: str,
+        registration: Registration | None,
+        username: str,
+        refusal: codes.Refusal,
+        now: datetime,
+        to_save: list[Aggregate],
+    ) -> list[str]:
+        """Answer `nvu` with the code. Anyone who can reach the endpoint can be refused, so a
+        refusal is recorded once per registration (all unknown ones together), code and hour:
+        repeats get the same ticket, whose getLastError explains the code, and store nothing
+        (a wrong password still counts on its user)."""
+        source = str(registration.id) if registration is not None else "unknown registrations"
+        hour = now.replace(minute=0, second=0, microsecond=0).isoformat()
+        key = f"qbtransfer:/qbwc/refusals/{source}/{refusal.code}/{hour}"
+        ticket = "refused-" + hashlib.sha256(key.encode()).hexdigest()
+        if self._get(session_id_for(ticket)) is None:
+            session = self._open_session(ticket, registration_ref, registration, username, now)
+            session.refuse(refusal.code, refusal.reason, now)
+            to_save.append(session)
+        if to_save:
+            self.save(*to_save)
+        return [ticket, "nvu", "", refusal.every_min_seconds]
+
     def _registration_or_none(self, registration_ref: str) -> Registration | None:
         try:
             registration = self._get(UUID(registration_ref))
@@ -87,7 +144,7 @@ class Authentication(SessionSupport):
         registration: Registration | None,
         connector: WebConnector | None,
         username: str,
-        password: str,
+        verdict: bool | None,
         now: datetime,
         to_save: list[Aggregate],
     ) -> codes.Refusal | None:
@@ -103,11 +160,11 @@ class Authentication(SessionSupport):
             return codes.Refusal(codes.ACCOUNT_INACTIVE, "the account is inactive")
         if account.status == "suspended":
             return codes.Refusal(codes.ACCOUNT_SUSPENDED, "the account is suspended")
-        user: User | None = self._get(user_id(username))
+        user: User | None = None if unstorable(username) else self._get(user_id(username))
         if user is None:
             return codes.Refusal(
                 codes.NOT_CONNECTOR_USER,
-                f"no user named {username!r} (web connector {connector.name!r} "
+                f"no user named {excerpt(username)} (web connector {connector.name!r} "
                 f"communicates as {connector.api_username!r})",
             )
         if user.status == "inactive":
@@ -125,7 +182,7 @@ class Authentication(SessionSupport):
                 f"{user.username!r} is not the API user of web connector "
                 f"{connector.name!r} ({connector.api_username!r})",
             )
-        if not passwords.verify_password(user.password_hash, password):
+        if not verdict:
             left = user.record_failed_sign_in(account.lockout_attempts, now)
             to_save.append(user)
             return codes.Refusal(

@@ -18,7 +18,10 @@ from engine.aggregates.session import QbwcSession
 from engine.qbxml.parser import HostInfo, QbxmlParseError, parse_hcp
 from engine.qbxml.schema import version_number
 from engine.qwc import braced
+from engine.text import bounded
 
+MAX_FIELD = 200  # what the HCP response tells about the host, as recorded
+MAX_VERSIONS = 64
 OUR_VERSION = "13.0"  # the schema data the builder follows is qbXML 13
 MIN_VERSION = 13.0
 
@@ -86,13 +89,16 @@ def check_company(
             f"'{connector.name}' was linked to: its FileID is {file_id}, not "
             f"{linked['file_id']}. Nothing was transferred."
         )
+    product, company_name = bounded(host.product, MAX_FIELD), bounded(host.company_name, MAX_FIELD)
+    country = bounded(host.country or country, MAX_FIELD)
+    file_id = bounded(file_id, MAX_FIELD) if file_id is not None else None
     session.record_company(
         {
-            "product": host.product,
-            "country": host.country or country,
-            "qbxml_versions": host.qbxml_versions,
-            "file_mode": host.file_mode,
-            "company_name": host.company_name,
+            "product": product,
+            "country": country,
+            "qbxml_versions": [bounded(v, 16) for v in host.qbxml_versions[:MAX_VERSIONS]],
+            "file_mode": bounded(host.file_mode, MAX_FIELD),
+            "company_name": company_name,
             "file_id": file_id,
         },
         company_file,
@@ -101,15 +107,9 @@ def check_company(
     )
     if linked is None:
         connector.link_company_file(
-            company_file,
-            file_id,
-            host.company_name,
-            host.country or country,
-            host.product,
-            version,
-            now,
+            company_file, file_id, company_name, country, product, version, now
         )
     elif linked.get("qbxml_version") != version:
-        connector.change_qbxml_version(version, host.product, now)
+        connector.change_qbxml_version(version, product, now)
     session.plan(planner.plan_steps(lists), now)
     return None

@@ -21,8 +21,13 @@ from engine.qbwc.company import check_company
 from engine.qbwc.support import SessionSupport
 from engine.qbxml.parser import QbxmlParseError, parse_response
 from engine.qbxml.status import explain_hresult
+from engine.text import bounded
 
 MAX_HRESULT_RETRIES = 2
+# What QBWC sends is recorded, but never at more than these lengths (engine.text.bounded).
+MAX_PATH = 1024
+MAX_CODE = 40
+MAX_MESSAGE = 2000
 MAX_CONNECTION_RETRIES = 1
 UNKNOWN_TICKET = (
     "QBWC used a session this server does not know (it may have expired after "
@@ -46,6 +51,7 @@ class Conversation(SessionSupport):
     ) -> str:
         """sendRequestXML: the next qbXML message, or "" (then getLastError says why)."""
         now = self.clock()
+        company_file, country = bounded(company_file, MAX_PATH), bounded(country, MAX_CODE)
         session = self._live(self._session(registration_ref, ticket), now)
         if session is None:
             return ""
@@ -112,6 +118,7 @@ class Conversation(SessionSupport):
     ) -> int:
         """receiveResponseXML: 0-99 while work remains, 100 when done, negative to stop."""
         now = self.clock()
+        hresult, message = bounded(hresult, MAX_CODE), bounded(message, MAX_MESSAGE)
         digest = hashlib.sha256((response + "\0" + hresult).encode("utf-8")).hexdigest()
         loaded = self._session(registration_ref, ticket)
         if (
@@ -169,6 +176,7 @@ class Conversation(SessionSupport):
     ) -> str:
         """connectionError: retry with the linked company file once, then "done"."""
         now = self.clock()
+        hresult, message = bounded(hresult, MAX_CODE), bounded(message, MAX_MESSAGE)
         session = self._live(self._session(registration_ref, ticket), now)
         if session is None:
             return "done"
@@ -206,8 +214,10 @@ class Conversation(SessionSupport):
         session = self._session(registration_ref, ticket)
         if session is None:
             return "OK"
-        if session.status in ("closed", "abandoned", "expired"):
-            return self._closing_words(session)  # nothing is left to close
+        if session.status in ("closed", "abandoned", "expired", "refused"):
+            # Nothing is left to close; a refusal ended when it was made (and may be shared by
+            # many callers, so closing it must not record anything).
+            return self._closing_words(session)
         if session.status == "open":
             result = "completed" if session.progress >= 100 else "incomplete"
         else:

@@ -13,6 +13,15 @@ from engine.aggregates.exchange import Exchange
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
+from engine.text import bounded
+
+MAX_RECORDED_REF = 40  # a registration id is 36 characters; anything else is cut
+
+
+def recorded_ref(registration_ref: str) -> str:
+    """The registration part of the URL as a session records it: itself when it is an id,
+    else a short prefix and a digest (it comes from anyone who can reach the endpoint)."""
+    return bounded(registration_ref, MAX_RECORDED_REF)
 
 
 class SessionSupport:
@@ -41,7 +50,13 @@ class SessionSupport:
         if not ticket:
             return None
         session = self._get(session_id_for(ticket))
-        if session is None or session.registration_id != registration_ref:
+        if session is None:
+            return None
+        # A refusal is shared by every caller it collapses (engine.qbwc.authentication) and
+        # grants nothing: it only explains its code, whichever URL asks.
+        if session.status != "refused" and session.registration_id != recorded_ref(
+            registration_ref
+        ):
             return None
         return session
 

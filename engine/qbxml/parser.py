@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ _PARSER = etree.XMLParser(
     huge_tree=True,
     remove_blank_text=True,
 )
+
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class QbxmlParseError(ValueError):
@@ -66,6 +70,13 @@ def _root(text: str) -> etree._Element:
         raise QbxmlParseError(f"not well-formed XML: {exc}") from None
 
 
+def _count(text: str | None) -> int | None:
+    """An attribute QuickBooks writes as ASCII digits (Unicode digits are not numbers here)."""
+    if text is None or not _DIGITS.fullmatch(text.strip()) or len(text.strip()) > 12:
+        return None
+    return int(text.strip())
+
+
 def parse_response(text: str) -> ResponseSet:
     """Parse a qbXML response document (as QBWC passes it to receiveResponseXML)."""
     root = _root(text)
@@ -76,11 +87,10 @@ def parse_response(text: str) -> ResponseSet:
     for rs in msgs:
         if not isinstance(rs.tag, str):
             continue
-        try:
-            code = int(rs.get("statusCode", ""))
-        except ValueError:
-            raise QbxmlParseError(f"<{rs.tag}> has no numeric statusCode") from None
-        remaining = rs.get("iteratorRemainingCount")
+        code = _count(rs.get("statusCode"))
+        if code is None:
+            raise QbxmlParseError(f"<{rs.tag}> has no numeric statusCode")
+        remaining = _count(rs.get("iteratorRemainingCount"))
         responses.append(
             Response(
                 name=rs.tag,
@@ -88,7 +98,7 @@ def parse_response(text: str) -> ResponseSet:
                 status=Status(code, rs.get("statusSeverity", ""), rs.get("statusMessage", "")),
                 rets=[child for child in rs if isinstance(child.tag, str)],
                 iterator_id=rs.get("iteratorID"),
-                iterator_remaining=int(remaining) if remaining and remaining.isdigit() else None,
+                iterator_remaining=remaining,
             )
         )
     return ResponseSet(responses, msgs.get("messageSetStatusCode"))

@@ -34,6 +34,7 @@ from engine.qbwc.authentication import Authentication
 from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
+from engine.text import excerpt
 from engine.transcoding import StorableJSONTranscoder
 
 
@@ -103,7 +104,7 @@ class TransferEngine(
         try:
             return self.repository.get(user_id(username))
         except AggregateNotFoundError:
-            raise NotFound(f"no user named {username!r}") from None
+            raise NotFound(f"no user named {excerpt(username)}") from None
 
     # -- account ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
 from engine.errors import InvalidValue, NotFound
 from engine.qwc import QwcSpec, build_qwc, check_app_url
+from engine.text import excerpt
 
 APP_DESCRIPTION = "Transfers PSA invoices, time and expenses into QuickBooks"
 
@@ -37,13 +38,13 @@ class ConnectorCommands:
                 wanted.casefold() == name.casefold()
             ):
                 return self.repository.get(UUID(connector_id))
-        raise NotFound(f"no web connector {wanted!r}")
+        raise NotFound(f"no web connector {excerpt(wanted)}")
 
     def _registration(self, registration_id: str | UUID) -> Registration:
         try:
             return self.repository.get(UUID(str(registration_id)))
         except (AggregateNotFoundError, ValueError):
-            raise NotFound(f"no registration {registration_id!r}") from None
+            raise NotFound(f"no registration {excerpt(registration_id)}") from None
 
     def _connector_view(self, connector: WebConnector, account: Account) -> dict[str, Any]:
         try:
@@ -58,7 +59,7 @@ class ConnectorCommands:
             user = self._user(username)
         except NotFound:
             raise InvalidValue(
-                f"no user named {username!r}; QBWC must communicate with QuickBooks as an "
+                f"no user named {excerpt(username)}; QBWC must communicate with QuickBooks as an "
                 "existing API-only user"
             ) from None
         reason = user.can_talk_to_quickbooks()
@@ -118,7 +119,7 @@ class ConnectorCommands:
         transfers = dict(transfers or {})
         unknown = set(transfers) - set(TRANSFER_KINDS)
         if unknown:
-            raise InvalidValue(f"unknown transfer kind {sorted(unknown)[0]!r}")
+            raise InvalidValue(f"unknown transfer kind {excerpt(sorted(unknown)[0])}")
         if transfers.get("purchase_orders") is True:
             account.claim_inventory(connector.id)
         elif transfers.get("purchase_orders") is False:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from engine.errors import InvalidValue, NotFound
 from engine.ports import QuickBooksDirectory
+from engine.text import excerpt
 
 NO_CLASS = "[no class]"
 DO_NOT_TRANSFER = "[do not transfer]"
@@ -114,7 +115,7 @@ def category(name: str) -> Category:
         return CATEGORIES[name]
     except KeyError:
         raise InvalidValue(
-            f"unknown mapping category {name!r}; the categories are {', '.join(CATEGORIES)}"
+            f"unknown mapping category {excerpt(name)}; the categories are {', '.join(CATEGORIES)}"
         ) from None
 
 
@@ -141,7 +142,7 @@ def resolve_target(
         }
     lists = " or ".join(name.replace("_", " ") for name in cat.lists)
     raise NotFound(
-        f"QuickBooks has no {lists} named {ref!r} (ListID or full name, as synced "
+        f"QuickBooks has no {lists} named {excerpt(ref)} (ListID or full name, as synced "
         "from the company file; run the Web Connector if it was added since)"
     )
 

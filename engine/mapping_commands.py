@@ -15,6 +15,7 @@ from engine.errors import NotFound
 from engine.mapping import CATEGORIES, category, resolve_target, target_exists
 from engine.ports import PsaCatalog, QuickBooksDirectory
 from engine.psa import KINDS, display_name
+from engine.text import excerpt
 
 
 class MappingCommands:
@@ -37,7 +38,7 @@ class MappingCommands:
         if cat.psa_kind is None or self._psa(cat.psa_kind, psa_id) is None:  # type: ignore
             allowed = f" (or {', '.join(cat.fixed_ids)})" if cat.fixed_ids else ""
             what = KINDS[cat.psa_kind].singular if cat.psa_kind else "PSA id"
-            raise NotFound(f"no {what} {psa_id!r} has been imported{allowed}")
+            raise NotFound(f"no {what} {excerpt(psa_id)} has been imported{allowed}")
 
     @command
     def set_mapping(
@@ -75,7 +76,7 @@ class MappingCommands:
         mapping = self._mapping(connector.id)
         if not mapping.clear(cat.name, psa_id, by, self.clock()):
             raise NotFound(
-                f"{cat.name} {psa_id!r} is not mapped on web connector {connector.name!r}"
+                f"{cat.name} {excerpt(psa_id)} is not mapped on web connector {connector.name!r}"
             )
         self.save(mapping)  # type: ignore[attr-defined]
         return {

@@ -13,6 +13,7 @@ from engine.commanding import command
 from engine.errors import InvalidValue, NotFound
 from engine.psa import DOCUMENT_TYPES, KINDS, display_name, record_id
 from engine.psa.importing import ImportRefused, plan_import
+from engine.text import excerpt
 from engine.views import iso
 
 
@@ -22,7 +23,7 @@ def document_kind(document_type: str) -> str:
         return DOCUMENT_TYPES[document_type.strip().lower()]
     except KeyError:
         raise InvalidValue(
-            f"unknown document type {document_type!r}; use invoice, timesheet, "
+            f"unknown document type {excerpt(document_type)}; use invoice, timesheet, "
             "expense-report or purchase-order"
         ) from None
 
@@ -43,7 +44,7 @@ class PsaCommands:
     def _psa_or_refuse(self, kind: str, psa_id: str) -> Any:
         found = self._psa(kind, psa_id)
         if found is None:
-            raise NotFound(f"no {KINDS[kind].singular} {psa_id!r} has been imported")
+            raise NotFound(f"no {KINDS[kind].singular} {excerpt(psa_id)} has been imported")
         return found
 
     # -- import ------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ class PsaCommands:
     def get_psa_record(self, kind: str, psa_id: str) -> dict[str, Any]:
         """One reference record."""
         if kind not in KINDS:
-            raise InvalidValue(f"unknown kind {kind!r}")
+            raise InvalidValue(f"unknown kind {excerpt(kind)}")
         found = self._psa_or_refuse(kind, psa_id)
         return document_view(found) if isinstance(found, Document) else record_view(found)
 

@@ -10,6 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from engine.aggregates.exchange import Exchange
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.errors import NotFound
+from engine.text import excerpt
 from engine.views import iso
 
 
@@ -28,9 +29,9 @@ class SessionQueries:
         try:
             session: QbwcSession = self.repository.get(UUID(str(session_id)))
         except (AggregateNotFoundError, ValueError):
-            raise NotFound(f"no session {session_id!r}") from None
+            raise NotFound(f"no session {excerpt(session_id)}") from None
         if not isinstance(session, QbwcSession):
-            raise NotFound(f"no session {session_id!r}")
+            raise NotFound(f"no session {excerpt(session_id)}")
         exchange_ids = [
             e.exchange_id for e in self.events.get(session.id) if type(e).__name__ == "RequestSent"
         ]

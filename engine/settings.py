@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from engine.errors import ConfigurationError
+from engine.text import excerpt
 
 DEFAULT_SQLITE_PATH = Path("var") / "qbtransfer.sqlite3"
 DEFAULT_PORT = 8000
@@ -31,6 +32,7 @@ class Settings:
     public_url: str | None = None
     port: int = DEFAULT_PORT
     base_dir: Path = Path(".")
+    extra_trusted_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,13 +42,23 @@ class Settings:
         try:
             port = int(port_text)
         except ValueError:
-            raise ConfigurationError(f"PORT must be a number, not {port_text!r}") from None
+            raise ConfigurationError(f"PORT must be a number, not {excerpt(port_text)}") from None
         return cls(
             database_url=environ.get("DATABASE_URL") or None,
             public_url=(environ.get("PUBLIC_URL") or "").rstrip("/") or None,
             port=port,
             base_dir=Path.cwd(),
+            extra_trusted_hosts=tuple(
+                h.strip().lower() for h in environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+            ),
         )
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The host names requests may carry in their Host header: PUBLIC_URL's, the loopback
+        names (QBWC or a proxy on this machine), and any in TRUSTED_HOSTS."""
+        public = urlsplit(self.effective_public_url).hostname or "localhost"
+        return sorted({public.lower(), "localhost", "127.0.0.1", "::1", *self.extra_trusted_hosts})
 
     @property
     def effective_public_url(self) -> str:

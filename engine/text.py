@@ -20,7 +20,7 @@ from engine.errors import InvalidValue
 # What XML 1.0 and PostgreSQL text refuse: C0 controls but tab, line feed and carriage return;
 # lone surrogates (Python's stand-in for bytes that were not UTF-8); U+FFFE and U+FFFF.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-EXCERPT = 40  # characters quoted from a refused value
+EXCERPT = 80  # characters quoted from a refused value (ids are at most 64)
 MAX_DEPTH = 32  # nesting of JSON documents from outside
 
 
@@ -36,13 +36,16 @@ def unstorable(value: str) -> str | None:
     return f"U+{ord(match.group()):04X} at position {match.start() + 1}"
 
 
-def check_text(value: str, field: str) -> str:
-    """`value` itself when it can be stored; UnstorableText naming `field` otherwise."""
+SECRET_FIELDS = frozenset({"password"})  # never quoted, not even in part
+
+
+def check_text(value: str, field: str, *, secret: bool = False) -> str:
+    """`value` itself when it can be stored; UnstorableText naming `field` otherwise (quoting
+    an excerpt of the value, unless it is a `secret`)."""
     problem = unstorable(value)
     if problem is not None:
-        raise UnstorableText(
-            f"{field} holds a character that cannot be stored ({problem}): {excerpt(value)}"
-        )
+        shown = "" if secret else f": {excerpt(value)}"
+        raise UnstorableText(f"{field} holds a character that cannot be stored ({problem}){shown}")
     return value
 
 
@@ -54,6 +57,16 @@ def excerpt(value: Any, limit: int = EXCERPT) -> str:
     if len(text) > limit:
         return f"'{shown}…' ({len(text)} characters)"
     return f"'{shown}'"
+
+
+MAX_MESSAGE = 500  # characters of an error message any way out prints
+
+
+def brief(message: str) -> str:
+    """An error message as it leaves: at most MAX_MESSAGE characters, printable, marked when
+    cut (values inside are quoted as excerpts already; this is the net below them)."""
+    shown = _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", message[:MAX_MESSAGE])
+    return shown + ("… (cut)" if len(message) > MAX_MESSAGE else "")
 
 
 def bounded(value: str, limit: int) -> str:
@@ -97,7 +110,7 @@ def check_document(data: Any, where: str = "") -> Any:
     """`data` itself when every string in it can be stored and it nests at most MAX_DEPTH
     levels; the first problem as an InvalidValue otherwise."""
     for path, text in walk_strings(data, where):
-        check_text(text, path)
+        check_text(text, path, secret=path.rsplit(".", 1)[-1] in SECRET_FIELDS)
     return data
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from engine.application import TransferEngine
 from engine.settings import Settings
@@ -21,6 +22,12 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     app = Flask(__name__)
     app.config["QBTRANSFER_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024  # QBWC's own post limit
+    # A Host header naming anyone else is refused (400), and routing never redirects (a
+    # redirect would be built from the Host the request claims).
+    app.config["TRUSTED_HOSTS"] = settings.trusted_hosts
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
+    app.after_request(_security_headers)
     app.extensions[ENGINE_KEY] = _EngineHolder(settings, engine)
 
     from web.api import api
@@ -32,7 +39,33 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     app.register_blueprint(qbwc)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(psa_api, url_prefix="/api/v1")
+    app.register_error_handler(HTTPException, _http_error)
     return app
+
+
+NO_STORE_PREFIXES = ("/api/",)
+
+
+def _security_headers(response: Response) -> Response:
+    """Headers every answer carries: nothing is sniffed as another type, nothing is framed;
+    API answers (tokens, .qwc files, settings) are never cached."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.path.startswith(NO_STORE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _http_error(exc: HTTPException) -> Any:
+    """Errors no blueprint answered (an unknown path or a wrong method under /api/, which no
+    route matched): the API's JSON shape there, Werkzeug's plain page elsewhere."""
+    from web.api_common import http_error
+
+    if request.path.startswith("/api/"):
+        return http_error(exc)
+    return exc
 
 
 def get_engine() -> TransferEngine:

@@ -9,7 +9,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, InvalidValue
-from engine.text import check_document, check_text, excerpt, parse_json
+from engine.text import brief, check_document, check_text, excerpt, parse_json
 from web import get_engine
 
 
@@ -20,16 +20,18 @@ class ApiError(Exception):
 
 
 def _api_error(exc: ApiError):
-    return jsonify(error=exc.error, detail=exc.detail), exc.status
+    return jsonify(error=exc.error, detail=brief(exc.detail)), exc.status
 
 
 def _domain_error(exc: DomainError):
     status = exc.status if 400 <= exc.status < 500 else 422
-    return jsonify(error=exc.code, detail=exc.message), status
+    return jsonify(error=exc.code, detail=brief(exc.message)), status
 
 
-def _http_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), detail=exc.description), exc.code
+def http_error(exc: HTTPException):
+    """Any HTTP error (404, 405, 413, ...) in the API's JSON shape."""
+    error = exc.name.lower().replace(" ", "_")
+    return jsonify(error=error, detail=brief(exc.description or exc.name)), exc.code
 
 
 def _authenticate() -> None:
@@ -50,7 +52,7 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
     blueprint.before_request(_check_url)
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(DomainError, _domain_error)
-    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(HTTPException, http_error)
     return blueprint
 
 

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from engine.errors import Conflict, InvalidValue
+from engine.text import excerpt
 
 ACCOUNT_STATUSES = ("active", "inactive", "suspended")
 DEFAULT_LOCKOUT_ATTEMPTS = 10
@@ -48,7 +49,8 @@ class Account(Aggregate):
         """Make the account active, inactive or suspended."""
         if status not in ACCOUNT_STATUSES:
             raise InvalidValue(
-                f"account status must be one of {', '.join(ACCOUNT_STATUSES)}, not {status!r}"
+                f"account status must be one of {', '.join(ACCOUNT_STATUSES)}, "
+                f"not {excerpt(status)}"
             )
         if status != self.status:
             self._status_changed(status=status)

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 
 from engine.errors import InvalidValue
 from engine.naming import ITEM_NAMING, OVERFLOW_POLICIES
+from engine.text import excerpt
 
 NAME_MAX = 80
 MIN_AUTO_RUN_MINUTES = 15  # QBWC's own floor for Auto-Run
@@ -44,7 +45,7 @@ def parse_emails(text: str) -> list[str]:
         if not address:
             continue
         if len(address) > 254 or not EMAIL_PATTERN.match(address):
-            raise InvalidValue(f"{address!r} is not a valid e-mail address")
+            raise InvalidValue(f"{excerpt(address)} is not a valid e-mail address")
         if address.casefold() not in (e.casefold() for e in emails):
             emails.append(address)
     return emails
@@ -98,7 +99,7 @@ class WebConnector(Aggregate):
         """Switch transfer kinds on or off; records only what actually changes."""
         for kind in changes:
             if kind not in TRANSFER_KINDS:
-                raise InvalidValue(f"unknown transfer kind {kind!r}")
+                raise InvalidValue(f"unknown transfer kind {excerpt(kind)}")
         effective = {k: v for k, v in changes.items() if self.transfers[k] != v}
         if effective:
             self._transfer_options_changed(changes=effective)

@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from engine.errors import InvalidValue
+from engine.text import excerpt
 
 SECURITY_LEVELS = ("admin", "api_only")
 USER_STATUSES = ("active", "inactive", "locked")
@@ -26,7 +27,7 @@ def check_username(username: str) -> None:
     """Refuse a username QBWC or our URLs could not carry unambiguously."""
     if not USERNAME_PATTERN.match(username):
         raise InvalidValue(
-            f"username {username!r} is not valid: use 1 to 64 letters, digits or . _ @ + -, "
+            f"username {excerpt(username)} is not valid: use 1 to 64 letters, digits or . _ @ + -, "
             "starting with a letter or digit"
         )
 
@@ -93,7 +94,7 @@ class User(Aggregate):
         if security_level not in SECURITY_LEVELS:
             raise InvalidValue(
                 f"security level must be one of {', '.join(SECURITY_LEVELS)}, "
-                f"not {security_level!r}"
+                f"not {excerpt(security_level)}"
             )
         tracking_id = (tracking_id or "").strip() or None
         if security_level == "api_only" and tracking_id is None:
@@ -150,7 +151,7 @@ class User(Aggregate):
         """Activate, deactivate or lock the user; activating clears failed attempts."""
         if status not in USER_STATUSES:
             raise InvalidValue(
-                f"user status must be one of {', '.join(USER_STATUSES)}, not {status!r}"
+                f"user status must be one of {', '.join(USER_STATUSES)}, not {excerpt(status)}"
             )
         if status != self.status:
             self._status_changed(status=status)

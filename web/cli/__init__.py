@@ -11,6 +11,7 @@ import sys
 import click
 
 from engine.errors import DomainError
+from engine.text import brief, check_text
 from web.cli.account import account
 from web.cli.common import QbGroup
 from web.cli.connectors import connectors, registrations
@@ -50,8 +51,11 @@ for _command in (
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `qbtransfer` console script."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        cli.main(args=argv, prog_name="qbtransfer", standalone_mode=False)
+        for arg in args:  # bytes that were not UTF-8 arrive as lone surrogates
+            check_text(arg, "a command-line argument")
+        cli.main(args=args, prog_name="qbtransfer", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
@@ -66,4 +70,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return brief(" ".join(text.split()))

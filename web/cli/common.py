@@ -14,6 +14,7 @@ import click
 from engine.application import TransferEngine
 from engine.errors import InvalidValue
 from engine.settings import Settings
+from engine.text import check_text
 
 
 class QbGroup(click.Group):
@@ -57,7 +58,7 @@ def read_password_stdin() -> str:
     password = line.rstrip("\r\n")
     if not password:
         raise InvalidValue("no password on standard input (expected one line)")
-    return password
+    return check_text(password, "the password", secret=True)
 
 
 def emit(result: dict[str, Any], as_json: bool, human: Callable[[dict[str, Any]], str]) -> None:

@@ -18,12 +18,11 @@ from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import EnvType
 
 from engine import passwords, views
-from engine.aggregates import Account, ApiToken, User, WebConnector
+from engine.aggregates import Account, User, WebConnector
 from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession
 from engine.aggregates.slot import UpdateSlot
-from engine.aggregates.token import token_id
 from engine.aggregates.user import user_id
 from engine.commanding import UNCHANGED, command, utcnow
 from engine.connectors import ConnectorCommands
@@ -35,6 +34,7 @@ from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
 from engine.text import excerpt
+from engine.tokens import TokenCommands
 from engine.transcoding import StorableJSONTranscoder
 
 
@@ -42,6 +42,7 @@ class TransferEngine(
     ConnectorCommands,
     PsaCommands,
     MappingCommands,
+    TokenCommands,
     Authentication,
     Conversation,
     SessionQueries,
@@ -202,32 +203,3 @@ class TransferEngine(
         return [
             views.user_view(self._user(name), account, now) for name in account.usernames.values()
         ]
-
-    # -- API tokens --------------------------------------------------------------------------
-
-    @command
-    def create_token(self, name: str) -> dict[str, Any]:
-        """A new admin API token; the token text is returned here once and never again."""
-        now = self.clock()
-        account = self._account()
-        token = passwords.new_token()
-        api_token = ApiToken.issue(name, passwords.token_digest(token), now)
-        account.register_token(api_token.id)
-        self.save(account, api_token)
-        return {
-            "id": str(api_token.id),
-            "name": api_token.name,
-            "token": token,
-            "created_at": now.isoformat(),
-        }
-
-    def authenticate_token(self, token: str) -> str | None:
-        """The name of the live token `token`, or None."""
-        digest = passwords.token_digest(token)
-        try:
-            api_token: ApiToken = self.repository.get(token_id(digest))
-        except AggregateNotFoundError:
-            return None
-        if api_token.revoked_at is not None or not passwords.same_digest(api_token.digest, digest):
-            return None
-        return api_token.name

@@ -205,3 +205,24 @@ def revoke_registration(registration_id: str):
     return jsonify(
         get_engine().revoke_registration(registration_id, reason=reason, revoked_by=g.actor)
     )
+
+
+# -- API tokens ----------------------------------------------------------------------------------
+
+
+@api.get("/tokens")
+def list_tokens():
+    return jsonify(tokens=get_engine().list_tokens())
+
+
+@api.post("/tokens")
+def create_token():
+    """A new token; its text is in this answer and nowhere else, ever."""
+    data = _body()
+    _only(data, {"name"})
+    return jsonify(get_engine().create_token(_field(data, "name", str, required=True))), 201
+
+
+@api.post("/tokens/<ref>/revoke")
+def revoke_token(ref: str):
+    return jsonify(get_engine().revoke_token(ref))

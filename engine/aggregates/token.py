@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 from engine.errors import Conflict, InvalidValue
 
 TOKEN_NAME_MAX = 80
+USE_GRAIN = timedelta(hours=1)  # how precisely "last used" is recorded
 
 
 def token_id(digest: str) -> UUID:
@@ -40,6 +41,7 @@ class ApiToken(Aggregate):
         self.digest = digest
         self.created_at = created_at
         self.revoked_at: datetime | None = None
+        self.last_used_at: datetime | None = None
 
     def __repr__(self) -> str:
         return f"ApiToken(name={self.name!r})"
@@ -47,9 +49,22 @@ class ApiToken(Aggregate):
     def revoke(self, now: datetime) -> None:
         """Make the token stop working."""
         if self.revoked_at is not None:
-            raise Conflict(f"token {self.name!r} was already revoked")
+            raise Conflict(f"token {self.name!r} was already revoked on {self.revoked_at:%Y-%m-%d}")
         self._revoked(at=now)
 
     @event("Revoked")
     def _revoked(self, at: datetime) -> None:
         self.revoked_at = at
+
+    def note_use(self, now: datetime) -> bool:
+        """Remember that the token was used: at most once per USE_GRAIN, so an API client's
+        every call does not become an event. True when something was recorded."""
+        last = getattr(self, "last_used_at", None)  # tokens from before this field existed
+        if last is not None and now - last < USE_GRAIN:
+            return False
+        self._used(at=now)
+        return True
+
+    @event("Used")
+    def _used(self, at: datetime) -> None:
+        self.last_used_at = at

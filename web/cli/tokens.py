@@ -9,7 +9,7 @@ from web.cli.common import QbGroup, emit, engine, json_option
 
 @click.group(cls=QbGroup)
 def tokens() -> None:
-    """Create admin API tokens."""
+    """Create, list and revoke admin API tokens."""
 
 
 @tokens.command("create")
@@ -20,3 +20,32 @@ def create(name, as_json):
     with engine() as app:
         result = app.create_token(name)
     emit(result, as_json, lambda r: r["token"])
+
+
+def _token_line(token: dict) -> str:
+    state = f"revoked {token['revoked_at'][:10]}" if token["revoked_at"] else "active"
+    used = token["last_used_at"][:16] if token["last_used_at"] else "never used"
+    return f"{token['id']}  {token['name']}  created {token['created_at'][:10]}  {used}  {state}"
+
+
+@tokens.command("list")
+@json_option
+def list_(as_json):
+    """List the tokens (id, name, created, last used to the hour, revoked); never the secret."""
+    with engine() as app:
+        found = app.list_tokens()
+    emit(
+        {"tokens": found},
+        as_json,
+        lambda r: "\n".join(map(_token_line, r["tokens"])) or "no API tokens",
+    )
+
+
+@tokens.command("revoke")
+@click.argument("ref", metavar="ID-OR-NAME")
+@json_option
+def revoke(ref, as_json):
+    """Make a token stop working at once."""
+    with engine() as app:
+        result = app.revoke_token(ref)
+    emit(result, as_json, lambda r: f"revoked token {r['name']} ({r['id']})")

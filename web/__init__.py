@@ -32,10 +32,12 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
 
     from web.api import api
     from web.api_psa import psa_api
+    from web.openapi import openapi
     from web.qbwc.routes import qbwc
     from web.support import support
 
     app.register_blueprint(support)
+    app.register_blueprint(openapi)
     app.register_blueprint(qbwc)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(psa_api, url_prefix="/api/v1")

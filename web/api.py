@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
 
 from engine.errors import InvalidValue
 from web import get_engine, get_settings
@@ -166,9 +166,7 @@ def change_connector(ref: str):
 @api.post("/connectors/<ref>/qwc")
 def download_qwc(ref: str):
     """A new .qwc file (and so a new registration) as a download."""
-    data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        raise InvalidValue("the request body must be a JSON object")
+    data = _body(optional=True)
     _only(data, {"user"})
     issued = get_engine().issue_qwc(
         ref,
@@ -198,10 +196,9 @@ def show_registration(registration_id: str):
 
 @api.post("/registrations/<registration_id>/revoke")
 def revoke_registration(registration_id: str):
-    data = request.get_json(silent=True) or {}
-    reason = data.get("reason", "") if isinstance(data, dict) else ""
-    if not isinstance(reason, str):
-        raise InvalidValue("'reason' must be a string")
+    data = _body(optional=True)
+    _only(data, {"reason"})
+    reason = _field(data, "reason", str) or ""
     return jsonify(
         get_engine().revoke_registration(registration_id, reason=reason, revoked_by=g.actor)
     )

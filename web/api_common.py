@@ -56,9 +56,13 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
     return blueprint
 
 
-def body() -> dict[str, Any]:
-    """The request's JSON object, every string in it storable (engine.text)."""
-    data = parse_json(request.get_data(), "the request body")
+def body(optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object, every string in it storable (engine.text); with `optional`,
+    an empty body is an empty object."""
+    raw = request.get_data()
+    if optional and not raw.strip():
+        return {}
+    data = parse_json(raw, "the request body")
     if not isinstance(data, dict):
         raise ApiError(400, "invalid", "the request body must be a JSON object")
     return check_document(data)

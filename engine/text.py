@@ -86,7 +86,7 @@ def walk_strings(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
     stack: list[tuple[Any, str, int]] = [(data, where, 0)]
     while stack:
         value, path, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:  # the outermost value is level 1
             raise InvalidValue(f"{path or 'the document'} nests deeper than {MAX_DEPTH} levels")
         if isinstance(value, str):
             yield path or "value", value

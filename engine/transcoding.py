@@ -23,15 +23,28 @@ _UNSTORABLE_JSON = re.compile(
 )
 
 
+# Substrings every unstorable value leaves in the encoded text; finding none (the usual case)
+# takes a few fast scans, and only then the precise pattern runs.
+_TELLTALES = ("\\u00", "\\b", "\\f", "\ufffe", "\uffff")
+
+
 class StorableJSONTranscoder(JSONTranscoder):
     """eventsourcing's JSON transcoder, refusing what the store or qbXML cannot hold."""
 
     def encode(self, obj: Any) -> bytes:
         text = self.encoder.encode(obj)
-        match = _UNSTORABLE_JSON.search(text)
-        if match is not None:
-            raise UnstorableText(
-                "a value holds a character that cannot be stored "
-                f"({match.group()[-6:]!r} in the encoded event); nothing was changed"
-            )
-        return text.encode("utf8")
+        if any(telltale in text for telltale in _TELLTALES):
+            match = _UNSTORABLE_JSON.search(text)
+            if match is not None:
+                raise _refusal(match.group())
+        try:
+            return text.encode("utf8")
+        except UnicodeEncodeError as exc:  # a lone surrogate
+            raise _refusal(exc.object[exc.start : exc.end]) from None
+
+
+def _refusal(found: str) -> UnstorableText:
+    return UnstorableText(
+        "a value holds a character that cannot be stored "
+        f"({found[-6:]!r} in the encoded event); nothing was changed"
+    )

@@ -45,6 +45,31 @@ def json_error(response, status: int) -> dict:
     return body
 
 
+def authenticated(engine, client):
+    """A registered connector, its simulated company, and a session's ticket."""
+    reg = register_connector(engine)
+    company = Company("Acme Books")
+    company.write_file_id(reg.owner_id, reg.file_id)
+    ticket = soap_call(
+        client, reg.path, "authenticate", strUserName="qbwc-api", strPassword=API_PASSWORD
+    )[0]
+    return reg, company, ticket
+
+
+def first_send(client, reg, company, ticket, major: object = 13, minor: object = 0) -> str:
+    return soap_call(
+        client,
+        reg.path,
+        "sendRequestXML",
+        ticket=ticket,
+        strHCPResponse=company.hcp_response(),
+        strCompanyFileName=company.path,
+        qbXMLCountry="US",
+        qbXMLMajorVers=major,
+        qbXMLMinorVers=minor,
+    )
+
+
 # -- NUL and other unstorable characters -------------------------------------------------------
 
 
@@ -129,12 +154,7 @@ def test_refused_authenticates_are_bounded_and_collapsed(engine, client):
 
 
 def test_what_qbwc_sends_after_authenticating_is_recorded_bounded(engine, client):
-    reg = register_connector(engine)
-    company = Company("Acme Books")
-    company.write_file_id(reg.owner_id, reg.file_id)
-    ticket = soap_call(
-        client, reg.path, "authenticate", strUserName="qbwc-api", strPassword=API_PASSWORD
-    )[0]
+    reg, _, ticket = authenticated(engine, client)
     before = stored(engine)
     answer = soap_call(
         client,
@@ -240,23 +260,8 @@ def _response(rets: str, **attrs: str) -> str:
 def test_odd_values_from_quickbooks_are_named_problems_not_internal_errors(
     engine, client, caplog, response
 ):
-    reg = register_connector(engine)
-    company = Company("Acme Books")
-    company.write_file_id(reg.owner_id, reg.file_id)
-    ticket = soap_call(
-        client, reg.path, "authenticate", strUserName="qbwc-api", strPassword=API_PASSWORD
-    )[0]
-    soap_call(
-        client,
-        reg.path,
-        "sendRequestXML",
-        ticket=ticket,
-        strHCPResponse=company.hcp_response(),
-        strCompanyFileName=company.path,
-        qbXMLCountry="US",
-        qbXMLMajorVers=13,
-        qbXMLMinorVers=0,
-    )
+    reg, company, ticket = authenticated(engine, client)
+    first_send(client, reg, company, ticket)
     with caplog.at_level(logging.ERROR):
         progress = soap_call(
             client,
@@ -276,24 +281,9 @@ def test_odd_values_from_quickbooks_are_named_problems_not_internal_errors(
     "major, minor", [("-13", "0"), ("x", "y"), ("\u00b9\u00b3", "0"), ("99999999999999999999", "0")]
 )
 def test_odd_version_parts_get_a_clear_answer(engine, client, caplog, major, minor):
-    reg = register_connector(engine)
-    company = Company("Acme Books")
-    company.write_file_id(reg.owner_id, reg.file_id)
-    ticket = soap_call(
-        client, reg.path, "authenticate", strUserName="qbwc-api", strPassword=API_PASSWORD
-    )[0]
+    reg, company, ticket = authenticated(engine, client)
     with caplog.at_level(logging.ERROR):
-        soap_call(
-            client,
-            reg.path,
-            "sendRequestXML",
-            ticket=ticket,
-            strHCPResponse=company.hcp_response(),
-            strCompanyFileName=company.path,
-            qbXMLCountry="US",
-            qbXMLMajorVers=major,
-            qbXMLMinorVers=minor,
-        )
+        first_send(client, reg, company, ticket, major, minor)
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
     assert "internal error" not in soap_call(client, reg.path, "getLastError", ticket=ticket)
 

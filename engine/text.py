@@ -52,8 +52,7 @@ def check_text(value: str, field: str, *, secret: bool = False) -> str:
 def excerpt(value: Any, limit: int = EXCERPT) -> str:
     """A short, quoted, printable excerpt of `value` for a message, marked when it was cut."""
     text = value if isinstance(value, str) else repr(value)
-    shown = _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text[:limit])
-    shown = shown.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    shown = _escaped(text[:limit]).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     if len(text) > limit:
         return f"'{shown}…' ({len(text)} characters)"
     return f"'{shown}'"
@@ -65,8 +64,7 @@ MAX_MESSAGE = 500  # characters of an error message any way out prints
 def brief(message: str) -> str:
     """An error message as it leaves: at most MAX_MESSAGE characters, printable, marked when
     cut (values inside are quoted as excerpts already; this is the net below them)."""
-    shown = _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", message[:MAX_MESSAGE])
-    return shown + ("… (cut)" if len(message) > MAX_MESSAGE else "")
+    return _escaped(message[:MAX_MESSAGE]) + ("… (cut)" if len(message) > MAX_MESSAGE else "")
 
 
 def bounded(value: str, limit: int) -> str:
@@ -76,8 +74,12 @@ def bounded(value: str, limit: int) -> str:
     if len(value) <= limit and unstorable(value) is None:
         return value
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    shown = _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value[:limit])
-    return f"{shown}… [{len(value)} characters, sha256 {digest}]"
+    return f"{_escaped(value[:limit])}… [{len(value)} characters, sha256 {digest}]"
+
+
+def _escaped(text: str) -> str:
+    """`text` with each unstorable character written as a \\uXXXX escape."""
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def walk_strings(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
@@ -93,11 +95,8 @@ def walk_strings(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
         elif isinstance(value, dict):
             for key, item in value.items():
                 key_text = str(key)
-                label = (
-                    key_text
-                    if len(key_text) <= EXCERPT and not unstorable(key_text)
-                    else (excerpt(key_text))
-                )
+                plain = len(key_text) <= EXCERPT and not unstorable(key_text)
+                label = key_text if plain else excerpt(key_text)
                 child = f"{path}.{label}" if path else label
                 yield f"{child} (the name)", key_text
                 stack.append((item, child, depth + 1))
@@ -116,7 +115,8 @@ def check_document(data: Any, where: str = "") -> Any:
 
 def parse_json(data: bytes | str, what: str) -> Any:
     """A JSON document from outside (UTF-8 bytes or text); InvalidValue saying what is wrong
-    when it is not UTF-8, not JSON, nested too deep to read, or holds unstorable text."""
+    when it is not UTF-8, not JSON, or nested too deep to read (its text is the caller's to
+    check: `check_document`, or the import's own report)."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")

@@ -127,12 +127,7 @@ def database_env(database_url: str | None, base_dir: Path) -> dict[str, str]:
 
 def _sqlite_env(path: Path) -> dict[str, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(path),
-        # subscribe() for projection runners; the library's SQLite recorder has none.
-        "APPLICATION_RECORDER_TOPIC": "engine.sqlite_polling:PollingSQLiteApplicationRecorder",
-    }
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
 
 
 def read_model_path(event_store: str, read_model: str) -> str:

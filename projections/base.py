@@ -19,11 +19,58 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 Statement = tuple[str, Sequence[Any] | Iterable[Sequence[Any]], bool]  # sql, params, many
 
 
+# Every read model also keeps its runner's last reported state (projections/writer.py).
+CONTROL_TABLES = {
+    "runner_status": "name TEXT PRIMARY KEY, state TEXT NOT NULL, event_id BIGINT, topic TEXT, "
+    "error TEXT, restarts INTEGER NOT NULL DEFAULT 0, at TEXT NOT NULL"
+}
+
+
 class ReadModelView(TrackingRecorder):
     """Tables plus a tracking position; subclasses add the model's own writes and queries."""
 
     TABLES: ClassVar[dict[str, str]] = {}  # table -> column definitions (portable SQL)
     INDEXES: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"
+
+    @classmethod
+    def all_tables(cls) -> dict[str, str]:
+        """The model's tables and the control tables every read model has."""
+        return {**cls.TABLES, **CONTROL_TABLES}
+
+    def record_runner_status(
+        self,
+        name: str,
+        state: str,
+        event_id: int | None,
+        topic: str | None,
+        error: str | None,
+        restarts: int,
+        at: str,
+    ) -> None:
+        """What the runner last reported (written by the runner only)."""
+        self.write(
+            None,
+            (
+                "INSERT INTO {runner_status} (name, state, event_id, topic, error, restarts, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "state = excluded.state, event_id = excluded.event_id, topic = excluded.topic, "
+                "error = excluded.error, restarts = excluded.restarts, at = excluded.at",
+                (name, state, event_id, topic, error, restarts, at),
+                False,
+            ),
+        )
+
+    def runner_status(self, name: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM {runner_status} WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of the model's own tables, in a stable order (to compare with a rebuild)."""
+        out = {}
+        for table in self.TABLES:
+            rows = self.query(f"SELECT * FROM {{{table}}}")
+            out[table] = sorted(rows, key=lambda r: repr(sorted(r.items())))
+        return out
 
     def table(self, name: str) -> str:
         raise NotImplementedError
@@ -74,7 +121,7 @@ class ReadModelView(TrackingRecorder):
     def _create_statements(self) -> list[str]:
         tables = [
             f"CREATE TABLE IF NOT EXISTS {self.table(name)} ({columns})"
-            for name, columns in self.TABLES.items()
+            for name, columns in self.all_tables().items()
         ]
         indexes = []
         for index, target in self.INDEXES.items():
@@ -121,7 +168,7 @@ class SQLiteReadModel(SQLiteTrackingRecorder, ReadModelView):
         return "tracking"
 
     def _sql(self, text: str) -> str:
-        return text.format(**{t: t for t in self.TABLES})
+        return text.format(**{t: t for t in self.all_tables()})
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self._create_statements()

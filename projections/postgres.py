@@ -18,7 +18,7 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
     def __init__(self, datastore: Any, *, tracking_table_name: str, **kwargs: Any) -> None:
         super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
         self.prefix = tracking_table_name.removesuffix("_tracking")
-        for name in self.TABLES:
+        for name in self.all_tables():
             self.check_identifier_length(f"{self.prefix}_{name}")
         # The library's create_table() wants psycopg SQL objects, not plain strings.
         self.sql_create_statements.extend(SQL(s) for s in self._create_statements())
@@ -34,4 +34,4 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
 
     def _sql(self, text: str) -> str:
         # Placeholders only appear outside quotes in our statements.
-        return re.sub(r"\?", "%s", text.format(**{t: self.table(t) for t in self.TABLES}))
+        return re.sub(r"\?", "%s", text.format(**{t: self.table(t) for t in self.all_tables()}))

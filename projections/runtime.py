@@ -1,5 +1,5 @@
-"""Running the read models: building their views from the settings, catching them up, running
-them continuously (ProjectionRunner) and rebuilding them from zero."""
+"""Running the read models: building their views from the settings, keeping them current
+through their one writer (projections/writer.py), and rebuilding them from zero."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
-from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError
+from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 
 from engine.application import TransferEngine
@@ -19,9 +19,16 @@ from projections.base import concrete_view
 from projections.psa import PsaProjection, PsaView
 from projections.quickbooks_lists import QuickBooksListsProjection, QuickBooksListsView
 from projections.sessions import SessionsProjection, SessionsView
+from projections.writer import (
+    WAIT_SECONDS,
+    ReadModelRunner,
+    apply_pending,
+    ensure_current,
+    holding,
+    lock_for,
+)
 
 log = logging.getLogger(__name__)
-BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -62,66 +69,65 @@ def _view_class(model: ReadModel, env: dict[str, str]) -> type:
 
 
 def open_view(settings: Settings, name: str) -> Any:
-    """A read model's view, for queries (and catch-up)."""
+    """A read model's view, for queries (and its runner)."""
     model = READ_MODELS[name.lower()]
     env = read_model_env(settings)
     factory = InfrastructureFactory.construct(env=Environment(model.name, env))
-    return factory.tracking_recorder(_view_class(model, env))
+    try:
+        return factory.tracking_recorder(_view_class(model, env))
+    except IntegrityError:
+        # Two processes created the tables at once and the other one recorded the schema's
+        # marker first: the tables are there now.
+        return factory.tracking_recorder(_view_class(model, env))
 
 
 def catch_up(engine: TransferEngine, view: Any, name: str) -> int:
-    """Apply every event the view has not seen yet; returns how many were applied. If another
-    process applies the same events at the same time, the loser stops quietly: each position
-    is recorded once, in the same transaction as its rows."""
+    """Apply every event the view has not seen yet, as its one writer (under the writer lock);
+    returns how many were applied. Readers use `current_view` instead."""
     model = READ_MODELS[name.lower()]
-    projection = model.projection(view=view)
-    after = view.max_tracking_id(engine.name) or 0
-    applied = 0
-    while True:
-        batch = engine.recorder.select_notifications(
-            start=after, limit=BATCH, topics=model.projection.topics, inclusive_of_start=False
-        )
-        if not batch:
-            return applied
-        for notification in batch:
-            event = engine.mapper.to_domain_event(notification)
-            try:
-                projection.process_event(event, Tracking(engine.name, notification.id))
-            except IntegrityError:
-                log.info("read model %s: another process is applying the same events", name)
-                return applied
-            applied += 1
-        after = batch[-1].id
+    with holding(lock_for(engine, model.name, "writer"), WAIT_SECONDS, model.name):
+        return apply_pending(engine, view, model)
 
 
-def fresh_view(settings: Settings, engine: TransferEngine, name: str) -> Any:
-    """A view brought up to date with the event store (for commands that read it)."""
-    view = open_view(settings, name)
-    catch_up(engine, view, name)
+def current_view(engine: TransferEngine, view: Any, name: str) -> Any:
+    """`view`, once it reflects every event stored so far (see projections.writer)."""
+    ensure_current(engine, view, READ_MODELS[name.lower()])
     return view
 
 
-def rebuild(settings: Settings, engine: TransferEngine, name: str) -> int:
-    """Clear a read model and replay the whole log into it. Stop its runner first."""
+def fresh_view(settings: Settings, engine: TransferEngine, name: str) -> Any:
+    """A view that reflects every event stored so far (for commands that read it)."""
     view = open_view(settings, name)
-    view.clear(engine.name)
-    return catch_up(engine, view, name)
+    try:
+        return current_view(engine, view, name)
+    except BaseException:
+        view.close()
+        raise
+
+
+def rebuild(settings: Settings, engine: TransferEngine, name: str) -> int:
+    """Clear a read model and replay the whole log into it, as its one writer: safe while the
+    server runs (its runner waits for the writer lock meanwhile)."""
+    model = READ_MODELS[name.lower()]
+    view = open_view(settings, name)
+    try:
+        with holding(lock_for(engine, model.name, "writer"), 60.0, model.name):
+            view.clear(engine.name)
+            return apply_pending(engine, view, model)
+    finally:
+        view.close()
 
 
 @contextlib.contextmanager
-def running_projections(settings: Settings) -> Iterator[list[ProjectionRunner[Any, Any]]]:
-    """Every read model kept up to date by its own ProjectionRunner (one process only)."""
-    env = read_model_env(settings)
-    with contextlib.ExitStack() as stack:
-        runners = [
-            stack.enter_context(
-                ProjectionRunner(
-                    application_class=TransferEngine,
-                    projection_class=model.projection,
-                    view_class=_view_class(model, env),
-                    env=env,
-                )
-            )
-            for model in READ_MODELS.values()
-        ]
+def running_projections(
+    settings: Settings, engine: TransferEngine
+) -> Iterator[list[ReadModelRunner]]:
+    """Every read model kept current by its supervised runner, for as long as the block runs."""
+    runners = [ReadModelRunner(settings, engine, model) for model in READ_MODELS.values()]
+    for runner in runners:
+        runner.start()
+    try:
         yield runners
+    finally:
+        for runner in runners:
+            runner.stop()

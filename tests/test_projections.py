@@ -1,5 +1,5 @@
-"""The read models run on eventsourcing's ProjectionRunner too (SQLite by polling), as in
-`qbtransfer serve` and `qbtransfer worker`."""
+"""The read models are kept current by their supervised runners, as in `qbtransfer serve` and
+`qbtransfer worker`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from projections.runtime import open_view, running_projections
 
 def test_runners_follow_new_events(engine, settings):
     connector_id = uuid4()
-    with running_projections(settings) as runners:
-        assert {r.projection.name for r in runners} == {"QuickBooksLists", "Sessions", "PsaRecords"}
+    with running_projections(settings, engine) as runners:
+        assert {r.model.name for r in runners} == {"QuickBooksLists", "Sessions", "PsaRecords"}
         lists = QuickBooksLists(connector_id)
         lists.record_page(
             "classes",
@@ -41,7 +41,7 @@ def test_runners_follow_new_events(engine, settings):
         finally:
             view.close()
         for runner in runners:
-            runner.run_forever(timeout=0)  # no projection error
+            assert runner.is_alive() and runner.state.state == "running"  # no projection error
 
 
 def test_the_worker_keeps_read_models_up_to_date_and_stops_on_sigterm(engine, settings, tmp_path):

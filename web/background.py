@@ -12,6 +12,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from engine.application import TransferEngine
 from engine.settings import Settings
 from projections.runtime import running_projections
 
@@ -40,15 +41,17 @@ class Background:
 
     def describe(self) -> str:
         jobs = ", ".join(f"{j.name} every {j.minutes} min" for j in self.jobs) or "no jobs yet"
-        models = ", ".join(r.projection.name for r in self.runners)
+        models = ", ".join(r.model.name for r in self.runners)
         return f"read models: {models}; scheduled jobs: {jobs}"
 
     def check(self) -> None:
-        """Raise if something that should be running has stopped."""
+        """Raise if something that should be running has stopped. A runner that fails on an
+        event does not stop: it reports and retries (projections/writer.py)."""
         if not self.scheduler.running:
             raise RuntimeError("the scheduler stopped")
         for runner in self.runners:
-            runner.run_forever(timeout=0)  # re-raises a projection's error
+            if not runner.is_alive():
+                raise RuntimeError(f"the {runner.model.name} read model's runner stopped")
 
     def stop(self) -> None:
         if self.scheduler.running:
@@ -59,7 +62,8 @@ class Background:
 def start_background(settings: Settings) -> Background:
     """Start every read model's runner and the scheduler with every registered job."""
     stack = contextlib.ExitStack()
-    runners = stack.enter_context(running_projections(settings))
+    engine = stack.enter_context(contextlib.closing(TransferEngine(env=settings.eventstore_env())))
+    runners = stack.enter_context(running_projections(settings, engine))
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in JOBS:
         scheduler.add_job(

@@ -12,19 +12,17 @@ from flask import has_app_context
 
 from engine.application import TransferEngine
 from engine.settings import Settings
-from projections.runtime import catch_up, fresh_view
+from projections.runtime import current_view, fresh_view
 from web import get_view
 
 
 @contextlib.contextmanager
 def read_models(settings: Settings, engine: TransferEngine, *names: str) -> Iterator[list[Any]]:
-    """Views brought up to date with the event log. Inside a web request they are the
+    """Views that reflect every event stored so far (their runner has reached the log's head,
+    or, with no runner anywhere, this process ran its step). Inside a web request they are the
     process's own (opened once); elsewhere (the command line) they are closed afterwards."""
     if has_app_context():
-        views = [get_view(name) for name in names]
-        for view, name in zip(views, names, strict=True):
-            catch_up(engine, view, name)
-        yield views
+        yield [current_view(engine, get_view(name), name) for name in names]
         return
     opened: list[Any] = []
     try:

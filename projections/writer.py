@@ -1,0 +1,347 @@
+"""One writer per read model, and the runner that is it.
+
+A read model is written in one place only: `apply_pending`, run under its writer lock (a file
+lock beside the SQLite file, a PostgreSQL advisory lock), so two processes or threads never
+write one read model at once. The `ReadModelRunner` of `serve` or `worker` takes the lock for
+each batch and lets go between batches, so a rebuild can take it while the server runs.
+
+A runner also holds a presence lock for as long as it lives, which is how a reader knows one is
+there: a reader then waits for the runner to reach the log's head (with a timeout and a clear
+message) and writes nothing. Only when no runner lives anywhere (the command line on the
+embedded default) does the reader's process run the runner's own step once, under the writer
+lock, before it reads.
+
+A runner that fails on an event records the event's id, its topic and the error (in the log and
+in the read model's `runner_status`, for `qbtransfer projections status`), waits with backoff
+and tries again; it never dies and never goes silent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from engine.application import TransferEngine
+from engine.errors import DomainError
+from engine.settings import Settings, read_model_path
+
+log = logging.getLogger(__name__)
+BATCH = 500
+POLL_SECONDS = 0.1
+WAIT_SECONDS = 10.0  # how long a reader waits for the runner
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class ReadModelLagging(DomainError):
+    """A read model's runner has not reached the log's head in time."""
+
+    code = "read_model_lagging"
+    status = 503
+
+
+class ReadModelFailure(Exception):
+    """A read model could not apply one event."""
+
+    def __init__(self, name: str, notification_id: int, topic: str, error: BaseException):
+        super().__init__(f"{name}: event {notification_id} ({topic}) failed: {error!r}")
+        self.name, self.notification_id, self.topic, self.error = (
+            name,
+            notification_id,
+            topic,
+            error,
+        )
+
+
+# -- locks -------------------------------------------------------------------------------------
+
+
+class Lock(Protocol):
+    def acquire(self, timeout: float) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+class FileLock:
+    """flock(2) on a file beside the read model: per open file, so threads exclude each other
+    too; the kernel lets go when the process dies."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float) -> bool:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return False
+                time.sleep(0.02)
+                continue
+            self._fd = fd
+            return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class AdvisoryLock:
+    """A PostgreSQL session advisory lock on a connection of its own; the server lets go when
+    the connection (or the process) ends."""
+
+    def __init__(self, conninfo: dict[str, Any], key: int) -> None:
+        self.conninfo, self.key = conninfo, key
+        self._conn: Any = None
+
+    def acquire(self, timeout: float) -> bool:
+        import psycopg
+
+        conn = psycopg.connect(**self.conninfo, autocommit=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            locked = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]
+            if locked:
+                self._conn = conn
+                return True
+            if time.monotonic() >= deadline:
+                conn.close()
+                return False
+            time.sleep(0.02)
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            self._conn.close()
+            self._conn = None
+
+
+def lock_for(engine: TransferEngine, name: str, kind: str) -> Lock:
+    """The `kind` ("writer" or "runner") lock of the read model `name` of `engine`'s store."""
+    env = engine.env
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+        return FileLock(f"{read_model_path(env['SQLITE_DBNAME'], name)}.{kind}.lock")
+    scope = f"qbtransfer:{env['POSTGRES_DBNAME']}/{env['POSTGRES_SCHEMA']}/{name.lower()}/{kind}"
+    key = int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big", signed=True)
+    conninfo = {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env["POSTGRES_HOST"],
+        "port": int(env["POSTGRES_PORT"]),
+        "user": env["POSTGRES_USER"],
+        "password": env.get("POSTGRES_PASSWORD") or None,
+    }
+    return AdvisoryLock(conninfo, key)
+
+
+@contextlib.contextmanager
+def holding(lock: Lock, timeout: float, what: str) -> Iterator[None]:
+    """`lock`, held for the block; ReadModelLagging when it cannot be had in `timeout`."""
+    if not lock.acquire(timeout):
+        raise ReadModelLagging(f"{what}: another process is writing it; try again shortly")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# -- the one write path -----------------------------------------------------------------------
+
+
+def apply_pending(engine: TransferEngine, view: Any, model: Any, stop: int | None = None) -> int:
+    """Apply the events `view` has not seen (up to `stop`); returns how many. The caller holds
+    the writer lock. A failing event raises ReadModelFailure naming it; an event already
+    recorded (only a writer that ignores the lock could cause it) ends the batch quietly."""
+    projection = model.projection(view=view)
+    after = view.max_tracking_id(engine.name) or 0
+    applied = 0
+    while True:
+        batch = engine.recorder.select_notifications(
+            start=after,
+            limit=BATCH,
+            stop=stop,
+            topics=model.projection.topics,
+            inclusive_of_start=False,
+        )
+        if not batch:
+            return applied
+        for notification in batch:
+            try:
+                event = engine.mapper.to_domain_event(notification)
+                projection.process_event(event, Tracking(engine.name, notification.id))
+            except IntegrityError:
+                log.warning(
+                    "read model %s: event %s was already applied", model.name, notification.id
+                )
+                return applied
+            except Exception as exc:
+                raise ReadModelFailure(
+                    model.name, notification.id, notification.topic, exc
+                ) from exc
+            applied += 1
+        after = batch[-1].id
+
+
+def pending(engine: TransferEngine, view: Any, model: Any, stop: int | None = None) -> int | None:
+    """The id of the first event `view` still has to apply (up to `stop`), or None."""
+    after = view.max_tracking_id(engine.name) or 0
+    batch = engine.recorder.select_notifications(
+        start=after, limit=1, stop=stop, topics=model.projection.topics, inclusive_of_start=False
+    )
+    return batch[0].id if batch else None
+
+
+def runner_alive(engine: TransferEngine, name: str) -> bool:
+    """Whether a runner of `name` lives in some process (it holds the presence lock)."""
+    presence = lock_for(engine, name, "runner")
+    if presence.acquire(timeout=0):
+        presence.release()
+        return False
+    return True
+
+
+def ensure_current(
+    engine: TransferEngine, view: Any, model: Any, timeout: float = WAIT_SECONDS
+) -> None:
+    """Return once `view` reflects every event stored so far: by waiting for the runner, or,
+    when none lives, by running the runner's step once in this process."""
+    head = engine.recorder.max_notification_id() or 0
+    if pending(engine, view, model, head) is None:
+        return
+    if not runner_alive(engine, model.name):
+        with holding(lock_for(engine, model.name, "writer"), timeout, model.name):
+            apply_pending(engine, view, model, head)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        if pending(engine, view, model, head) is None:
+            return
+    behind = pending(engine, view, model, head)
+    status = view.runner_status(model.name) or {}
+    why = (
+        f"; it failed on event {status['event_id']} ({status['topic']}): {status['error']}"
+        if status.get("state") == "failed"
+        else ""
+    )
+    raise ReadModelLagging(
+        f"the {model.name} read model has not reached event {head} in {timeout:g} s "
+        f"(next to apply: {behind}){why}. See qbtransfer projections status."
+    )
+
+
+# -- the runner ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunnerState:
+    """What a runner tells `projections status`."""
+
+    state: str = "starting"  # starting, standby, running, failed
+    event_id: int | None = None
+    topic: str | None = None
+    error: str | None = None
+    restarts: int = 0
+
+
+class ReadModelRunner(threading.Thread):
+    """Keeps one read model current, supervised: a failing event is reported and retried with
+    backoff, and the thread lives on. A second runner of the same read model (another worker)
+    waits on the presence lock and takes over when the first one's process ends."""
+
+    def __init__(self, settings: Settings, engine: TransferEngine, model: Any) -> None:
+        super().__init__(name=f"read-model-{model.name}", daemon=True)
+        self.settings, self.engine, self.model = settings, engine, model
+        self.state = RunnerState()
+        self._stopping = threading.Event()
+        self._presence = lock_for(engine, model.name, "runner")
+        self._writer = lock_for(engine, model.name, "writer")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self.join(timeout)
+
+    def run(self) -> None:
+        from projections.runtime import open_view
+
+        self.state.state = "standby"
+        while not self._stopping.is_set():
+            if self._presence.acquire(timeout=1.0):
+                break
+        else:
+            return
+        view = None
+        backoff = 1.0
+        try:
+            while not self._stopping.is_set():
+                try:
+                    view = view or open_view(self.settings, self.model.name)
+                    if self._writer.acquire(timeout=1.0):
+                        try:
+                            apply_pending(self.engine, view, self.model)
+                        finally:
+                            self._writer.release()
+                        if self.state.state != "running":
+                            self._report(view, RunnerState("running", restarts=self.state.restarts))
+                        backoff = 1.0
+                    self._stopping.wait(POLL_SECONDS)
+                except ReadModelFailure as failure:
+                    log.error("read model stopped: %s; retrying in %.0f s", failure, backoff)
+                    self._report(
+                        view,
+                        RunnerState(
+                            "failed",
+                            failure.notification_id,
+                            failure.topic,
+                            repr(failure.error)[:500],
+                            self.state.restarts + 1,
+                        ),
+                    )
+                    self._stopping.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                except Exception as exc:  # the database went away, say: report, back off, retry
+                    log.exception(
+                        "read model %s runner error; retrying in %.0f s", self.model.name, backoff
+                    )
+                    self.state = RunnerState(
+                        "failed", error=repr(exc)[:500], restarts=self.state.restarts + 1
+                    )
+                    if view is not None:
+                        with contextlib.suppress(Exception):
+                            view.close()
+                    view = None
+                    self._stopping.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        finally:
+            if view is not None:
+                view.close()
+            self._presence.release()
+
+    def _report(self, view: Any, state: RunnerState) -> None:
+        self.state = state
+        with contextlib.suppress(Exception):  # reporting must not stop the runner
+            view.record_runner_status(
+                self.model.name,
+                state.state,
+                state.event_id,
+                state.topic,
+                state.error,
+                state.restarts,
+                datetime.now(UTC).isoformat(),
+            )

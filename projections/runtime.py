@@ -26,9 +26,11 @@ from projections.writer import (
     ensure_current,
     holding,
     lock_for,
+    runner_alive,
 )
 
 log = logging.getLogger(__name__)
+LAG_COUNTED = 10_000  # a lag is counted up to this many events (the rest would cost a scan)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,34 @@ def rebuild(settings: Settings, engine: TransferEngine, name: str) -> int:
             return apply_pending(engine, view, model)
     finally:
         view.close()
+
+
+def read_model_status(settings: Settings, engine: TransferEngine, name: str) -> dict[str, Any]:
+    """A read model's position, its lag (events it still has to apply, counted up to
+    LAG_COUNTED: 0 when it has applied every event it cares about, however far the log moved
+    on with others) and its runner (alive somewhere, and what it last reported)."""
+    model = READ_MODELS[name.lower()]
+    view = open_view(settings, name)
+    try:
+        position = view.max_tracking_id(engine.name) or 0
+        lag = len(
+            engine.recorder.select_notifications(
+                start=position,
+                limit=LAG_COUNTED,
+                topics=model.projection.topics,
+                inclusive_of_start=False,
+            )
+        )
+        reported = view.runner_status(model.name) or {}
+    finally:
+        view.close()
+    alive = runner_alive(engine, model.name)
+    runner = {
+        "alive": alive,
+        "state": (reported.get("state") or "running") if alive else "none",
+        **{k: reported.get(k) for k in ("event_id", "topic", "error", "restarts", "at")},
+    }
+    return {"position": position, "lag": lag, "runner": runner}
 
 
 @contextlib.contextmanager

@@ -278,65 +278,63 @@ class ReadModelRunner(threading.Thread):
         self.join(timeout)
 
     def run(self) -> None:
-        from projections.runtime import open_view
-
         self.state.state = "standby"
-        while not self._stopping.is_set():
-            if self._presence.acquire(timeout=1.0):
-                break
-        else:
-            return
-        view = None
+        while not self._presence.acquire(timeout=1.0):
+            if self._stopping.is_set():
+                return
+        self._view: Any = None
         backoff = 1.0
         try:
             while not self._stopping.is_set():
                 try:
-                    view = view or open_view(self.settings, self.model.name)
-                    if self._writer.acquire(timeout=1.0):
-                        try:
-                            apply_pending(self.engine, view, self.model)
-                        finally:
-                            self._writer.release()
-                        if self.state.state != "running":
-                            self._report(view, RunnerState("running", restarts=self.state.restarts))
-                        backoff = 1.0
+                    self._step()
+                    backoff = 1.0
                     self._stopping.wait(POLL_SECONDS)
-                except ReadModelFailure as failure:
-                    log.error("read model stopped: %s; retrying in %.0f s", failure, backoff)
-                    self._report(
-                        view,
-                        RunnerState(
-                            "failed",
-                            failure.notification_id,
-                            failure.topic,
-                            repr(failure.error)[:500],
-                            self.state.restarts + 1,
-                        ),
-                    )
-                    self._stopping.wait(backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                except Exception as exc:  # the database went away, say: report, back off, retry
-                    log.exception(
-                        "read model %s runner error; retrying in %.0f s", self.model.name, backoff
-                    )
-                    self.state = RunnerState(
-                        "failed", error=repr(exc)[:500], restarts=self.state.restarts + 1
-                    )
-                    if view is not None:
-                        with contextlib.suppress(Exception):
-                            view.close()
-                    view = None
+                except Exception as exc:
+                    self._fail(exc, backoff)
                     self._stopping.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         finally:
-            if view is not None:
-                view.close()
+            if self._view is not None:
+                self._view.close()
             self._presence.release()
 
-    def _report(self, view: Any, state: RunnerState) -> None:
+    def _step(self) -> None:
+        """Apply what is pending, holding the writer lock for this batch only."""
+        from projections.runtime import open_view
+
+        self._view = self._view or open_view(self.settings, self.model.name)
+        if not self._writer.acquire(timeout=1.0):
+            return  # a rebuild (or a reader with no runner to wait for) is writing
+        try:
+            apply_pending(self.engine, self._view, self.model)
+        finally:
+            self._writer.release()
+        if self.state.state != "running":
+            self._report(RunnerState("running", restarts=self.state.restarts))
+
+    def _fail(self, exc: Exception, backoff: float) -> None:
+        restarts = self.state.restarts + 1
+        if isinstance(exc, ReadModelFailure):
+            log.error("read model stopped: %s; retrying in %.0f s", exc, backoff)
+            self._report(
+                RunnerState(
+                    "failed", exc.notification_id, exc.topic, repr(exc.error)[:500], restarts
+                )
+            )
+            return
+        # The database went away, say: start again with a new view after the pause.
+        log.exception("read model %s runner error; retrying in %.0f s", self.model.name, backoff)
+        self.state = RunnerState("failed", error=repr(exc)[:500], restarts=restarts)
+        if self._view is not None:
+            with contextlib.suppress(Exception):
+                self._view.close()
+        self._view = None
+
+    def _report(self, state: RunnerState) -> None:
         self.state = state
         with contextlib.suppress(Exception):  # reporting must not stop the runner
-            view.record_runner_status(
+            self._view.record_runner_status(
                 self.model.name,
                 state.state,
                 state.event_id,

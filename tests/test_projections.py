@@ -40,8 +40,11 @@ def test_runners_follow_new_events(engine, settings):
                 time.sleep(0.05)
         finally:
             view.close()
-        for runner in runners:
-            assert runner.is_alive() and runner.state.state == "running"  # no projection error
+        deadline = time.monotonic() + 10
+        while any(runner.state.state != "running" for runner in runners):
+            assert time.monotonic() < deadline, [r.state for r in runners]  # no projection error
+            time.sleep(0.05)
+        assert all(runner.is_alive() for runner in runners)
 
 
 def test_the_worker_keeps_read_models_up_to_date_and_stops_on_sigterm(engine, settings, tmp_path):

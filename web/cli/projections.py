@@ -6,7 +6,7 @@ import click
 
 from engine.errors import InvalidValue
 from engine.settings import Settings
-from projections.runtime import READ_MODELS, open_view, rebuild
+from projections.runtime import READ_MODELS, read_model_status, rebuild
 from web.cli.common import QbGroup, emit, engine, json_option
 
 
@@ -18,32 +18,35 @@ def projections() -> None:
 @projections.command("status")
 @json_option
 def status(as_json):
-    """How far each read model has followed the event log."""
+    """How far each read model has followed the event log, and how its runner is doing."""
     settings = Settings.from_env()
     with engine() as app:
-        head = app.recorder.max_notification_id() or 0
-        rows = {}
-        for name, model in READ_MODELS.items():
-            view = open_view(settings, name)
-            try:
-                rows[model.name] = view.max_tracking_id(app.name) or 0
-            finally:
-                view.close()
-    emit(
-        {"log_position": head, "read_models": rows},
-        as_json,
-        lambda r: "\n".join(
-            f"{k:<16} at {v} of {r['log_position']}" for k, v in r["read_models"].items()
-        ),
-    )
+        result = {"log_position": app.recorder.max_notification_id() or 0, "read_models": {}}
+        for name in READ_MODELS:
+            result["read_models"][READ_MODELS[name].name] = read_model_status(settings, app, name)
+    emit(result, as_json, _status_text)
+
+
+def _status_text(result: dict) -> str:
+    lines = []
+    for name, model in result["read_models"].items():
+        runner = model["runner"]
+        line = (
+            f"{name:<16} at {model['position']} of {result['log_position']}, lag {model['lag']}; "
+            f"runner {runner['state']}"
+        )
+        if runner.get("state") == "failed":
+            line += f" on event {runner['event_id']} ({runner['topic']}): {runner['error']}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @projections.command("rebuild")
 @click.argument("name", required=False)
 @json_option
 def rebuild_(name, as_json):
-    """Clear a read model (or all) and replay the whole event log into it. Stop the worker
-    first: two processes must not run one read model."""
+    """Clear a read model (or all) and replay the whole event log into it. Safe while the
+    server or worker runs: their runners wait for the rebuild to finish."""
     names = [name.lower()] if name else list(READ_MODELS)
     unknown = [n for n in names if n not in READ_MODELS]
     if unknown:

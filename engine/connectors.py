@@ -15,6 +15,7 @@ from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
 from engine.errors import InvalidValue, NotFound
+from engine.loading import load
 from engine.qwc import QwcSpec, build_qwc, check_app_url
 from engine.text import excerpt
 
@@ -41,10 +42,10 @@ class ConnectorCommands:
         raise NotFound(f"no web connector {excerpt(wanted)}")
 
     def _registration(self, registration_id: str | UUID) -> Registration:
-        try:
-            return self.repository.get(UUID(str(registration_id)))
-        except (AggregateNotFoundError, ValueError):
-            raise NotFound(f"no registration {excerpt(registration_id)}") from None
+        registration = load(self.repository, str(registration_id), Registration)
+        if registration is None:
+            raise NotFound(f"no registration {excerpt(registration_id)}")
+        return registration
 
     def _connector_view(self, connector: WebConnector, account: Account) -> dict[str, Any]:
         try:

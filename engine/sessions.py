@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from engine.aggregates.exchange import Exchange
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.errors import NotFound
+from engine.loading import load
 from engine.text import excerpt
 from engine.views import iso
 
@@ -26,11 +25,8 @@ class SessionQueries:
 
     def get_session(self, session_id: str | UUID, *, with_xml: bool = True) -> dict[str, Any]:
         """One session with every exchange; with `with_xml`, the qbXML texts too."""
-        try:
-            session: QbwcSession = self.repository.get(UUID(str(session_id)))
-        except (AggregateNotFoundError, ValueError):
-            raise NotFound(f"no session {excerpt(session_id)}") from None
-        if not isinstance(session, QbwcSession):
+        session = load(self.repository, str(session_id), QbwcSession)
+        if session is None:
             raise NotFound(f"no session {excerpt(session_id)}")
         exchange_ids = [
             e.exchange_id for e in self.events.get(session.id) if type(e).__name__ == "RequestSent"

@@ -387,3 +387,25 @@ def test_tokens_are_listed_and_revoked_never_shown_again(engine, client, auth, c
     again = cli("tokens", "revoke", "ci")
     assert again.exit_code == 2 and "already revoked" in again.stderr
     assert cli("tokens", "revoke", "nope").exit_code == 2
+
+
+# -- ids of one kind given where another belongs -----------------------------------------------
+
+
+def test_an_id_of_another_kind_is_not_found_not_a_traceback(engine, cli, client, auth):
+    reg = register_connector(engine)
+    before = stored(engine)
+    for command in (
+        ("registrations", "revoke", reg.connector_id),
+        ("sessions", "show", reg.connector_id),
+    ):
+        result = cli(*command)
+        assert result.exit_code == 2, result
+        assert "no registration" in result.stderr or "no session" in result.stderr
+    json_error(client.post(f"/api/v1/registrations/{reg.connector_id}/revoke", headers=auth), 404)
+    json_error(client.get(f"/api/v1/registrations/{reg.connector_id}", headers=auth), 404)
+    answer = soap_call(
+        client, f"/qbwc/{reg.connector_id}", "authenticate", strUserName="x", strPassword="y"
+    )
+    assert answer[1:] == ["nvu", "", str(90100 * 60)]
+    assert stored(engine)[0] - before[0] <= 2  # the refused authenticate, recorded once

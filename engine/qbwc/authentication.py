@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -17,6 +16,7 @@ from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
 from engine.aggregates.user import user_id
 from engine.commanding import command
+from engine.loading import load
 from engine.qbwc import codes
 from engine.qbwc.support import SessionSupport, recorded_ref
 from engine.text import bounded, excerpt, unstorable
@@ -133,11 +133,7 @@ class Authentication(SessionSupport):
         return [ticket, "nvu", "", refusal.every_min_seconds]
 
     def _registration_or_none(self, registration_ref: str) -> Registration | None:
-        try:
-            registration = self._get(UUID(registration_ref))
-        except ValueError:
-            return None
-        return registration if isinstance(registration, Registration) else None
+        return load(self.repository, registration_ref, Registration)
 
     def _check_credentials(
         self,

@@ -64,6 +64,10 @@ class ReadModelView(TrackingRecorder):
         rows = self.query("SELECT * FROM {runner_status} WHERE name = ?", (name,))
         return rows[0] if rows else None
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the model's tables (after a bulk load)."""
+        self.write(None, *[(f"ANALYZE {{{table}}}", (), False) for table in self.TABLES])
+
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the model's own tables, in a stable order (to compare with a rebuild)."""
         out = {}

@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
 from projections.base import ReadModelView
 
+ANALYZE_EVERY = 5_000
 _COLUMNS = (
     "source",
     "list_name",
@@ -44,6 +45,8 @@ class QuickBooksListsView(ReadModelView):
     }
     INDEXES: ClassVar[dict[str, str]] = {
         "records_by_name": "records (source, list_name, full_name)",
+        # find() by name ignoring case: an expression both SQLite and PostgreSQL index.
+        "records_by_lower_name": "records (source, list_name, lower(full_name))",
     }
 
     # -- writes, each with its tracking position -------------------------------------------
@@ -74,6 +77,13 @@ class QuickBooksListsView(ReadModelView):
             f"ON CONFLICT (source, list_name, list_id) DO UPDATE SET {updates}"
         )
         self.write(tracking, (sql, rows, True))
+        # A first handshake writes tens of thousands of rows into a table the planner has no
+        # statistics for yet, and lookups would scan it (PostgreSQL caches such plans): refresh
+        # them every ANALYZE_EVERY rows this writer has written.
+        self._written = getattr(self, "_written", 0) + len(rows)
+        if self._written >= ANALYZE_EVERY:
+            self.analyze()
+            self._written = 0
 
     def delete(self, source: UUID, records: list[dict[str, str]], tracking: Tracking) -> None:
         rows = [(str(source), r["list_name"], r["list_id"]) for r in records]
@@ -103,16 +113,12 @@ class QuickBooksListsView(ReadModelView):
     ) -> list[dict[str, Any]]:
         """One list, by full name (hierarchies as Parent:Child)."""
         sql = (
-            "SELECT list_id, full_name, name, type, is_active, parent_list_id, details "
-            "FROM {records} WHERE source = ? AND list_name = ?"
+            f"SELECT {_FIELDS} FROM {{records}} WHERE source = ? AND list_name = ?"
             + (" AND is_active = 1" if active_only else "")
             + " ORDER BY full_name"
         )
         rows = self.query(sql, (str(QuickBooksLists.create_id(connector_id)), list_name))
-        for row in rows:
-            row["is_active"] = bool(row["is_active"])
-            row["details"] = json.loads(row["details"] or "{}")
-        return rows
+        return [_decoded(row) for row in rows]
 
     def find(
         self,
@@ -120,13 +126,43 @@ class QuickBooksListsView(ReadModelView):
         list_name: str,
         name_or_list_id: str,
     ) -> dict[str, Any] | None:
-        """A record by ListID, or by full name ignoring case."""
-        for row in self.records(connector_id, list_name):
-            if row["list_id"] == name_or_list_id or (
-                row["full_name"].casefold() == name_or_list_id.casefold()
-            ):
-                return row
-        return None
+        """A record by ListID, or by full name ignoring case; through the indexes (the primary
+        key, and lower(full_name)), never a scan of the list, but for a non-ASCII name that
+        the database's lower() folds differently from Python's casefold()."""
+        source = str(QuickBooksLists.create_id(connector_id))
+        select = f"SELECT {_FIELDS} FROM {{records}} WHERE source = ? AND list_name = ? AND "
+        # One round trip, each half on its own index whatever the planner's statistics say
+        # (an OR is planned as a scan of the list until the table has been analysed); a
+        # ListID match wins over a name.
+        rows = self.query(
+            select + "list_id = ? UNION ALL " + select + "lower(full_name) = lower(?)",
+            (source, list_name, name_or_list_id, source, list_name, name_or_list_id),
+        )
+        wanted = name_or_list_id.casefold()
+        rows = [r for r in rows if r["list_id"] == name_or_list_id] or [
+            r for r in rows if r["full_name"].casefold() == wanted
+        ]
+        if rows:
+            return _decoded(rows[0])
+        if name_or_list_id.isascii():
+            return None
+        return next(
+            (
+                r
+                for r in self.records(connector_id, list_name)
+                if r["full_name"].casefold() == wanted
+            ),
+            None,
+        )
+
+
+_FIELDS = "list_id, full_name, name, type, is_active, parent_list_id, details"
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    row["is_active"] = bool(row["is_active"])
+    row["details"] = json.loads(row["details"] or "{}")
+    return row
 
 
 class QuickBooksListsProjection(Projection[QuickBooksListsView]):

@@ -81,3 +81,47 @@ def test_the_worker_keeps_read_models_up_to_date_and_stops_on_sigterm(engine, se
         _, err = worker.communicate(timeout=30)
     assert worker.returncode == 0, err
     assert "qbtransfer worker stopped" in err
+
+
+def test_find_by_list_id_or_name_in_any_letter_case(engine, settings):
+    from eventsourcing.persistence import Tracking
+
+    connector_id = uuid4()
+    source = QuickBooksLists.create_id(connector_id)
+    view = open_view(settings, "quickbookslists")
+    try:
+        records = [
+            {
+                "list_id": "1-1",
+                "full_name": "Bright:Downtown",
+                "name": "Downtown",
+                "type": "Customer",
+                "is_active": True,
+            },
+            {
+                "list_id": "2-1",
+                "full_name": "Éclair Bakery",
+                "name": "Éclair Bakery",
+                "type": "Customer",
+                "is_active": False,
+            },
+            {
+                "list_id": "3-1",
+                "full_name": "2-1",
+                "name": "2-1",
+                "type": "Customer",
+                "is_active": True,
+            },
+        ]
+        view.upsert(source, "customers", records, Tracking("test", 1))
+        assert view.find(connector_id, "customers", "1-1")["full_name"] == "Bright:Downtown"
+        assert view.find(connector_id, "customers", "bright:DOWNTOWN")["list_id"] == "1-1"
+        found = view.find(connector_id, "customers", "éCLAIR bakery")
+        assert found["list_id"] == "2-1" and found["is_active"] is False
+        assert (
+            view.find(connector_id, "customers", "2-1")["full_name"] == "Éclair Bakery"
+        )  # ListID wins
+        assert view.find(connector_id, "customers", "Nobody") is None
+        assert view.find(connector_id, "accounts", "1-1") is None
+    finally:
+        view.close()

@@ -71,6 +71,8 @@ class Lock(Protocol):
 
     def release(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class FileLock:
     """flock(2) on a file beside the read model: per open file, so threads exclude each other
@@ -101,36 +103,60 @@ class FileLock:
             os.close(self._fd)
             self._fd = None
 
+    def close(self) -> None:
+        self.release()
+
 
 class AdvisoryLock:
-    """A PostgreSQL session advisory lock on a connection of its own; the server lets go when
+    """A PostgreSQL session advisory lock on a connection of its own, kept open between
+    acquisitions (a runner takes its writer lock ten times a second); the server lets go when
     the connection (or the process) ends."""
 
     def __init__(self, conninfo: dict[str, Any], key: int) -> None:
         self.conninfo, self.key = conninfo, key
         self._conn: Any = None
+        self._held = False
 
-    def acquire(self, timeout: float) -> bool:
+    def _connection(self) -> Any:
         import psycopg
 
-        conn = psycopg.connect(**self.conninfo, autocommit=True)
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(**self.conninfo, autocommit=True)
+        return self._conn
+
+    def acquire(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while True:
-            locked = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]
-            if locked:
-                self._conn = conn
+            try:
+                row = (
+                    self._connection()
+                    .execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+                    .fetchone()
+                )
+            except Exception:
+                self.close()  # a broken connection: a new one next time
+                raise
+            if row[0]:
+                self._held = True
                 return True
             if time.monotonic() >= deadline:
-                conn.close()
                 return False
             time.sleep(0.02)
 
     def release(self) -> None:
+        if self._held and self._conn is not None:
+            self._held = False
+            try:
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            except Exception:
+                self.close()  # closing the connection lets go of the lock as well
+
+    def close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):
-                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
-            self._conn.close()
+                self._conn.close()
             self._conn = None
+        self._held = False
 
 
 def lock_for(engine: TransferEngine, name: str, kind: str) -> Lock:
@@ -153,12 +179,15 @@ def lock_for(engine: TransferEngine, name: str, kind: str) -> Lock:
 @contextlib.contextmanager
 def holding(lock: Lock, timeout: float, what: str) -> Iterator[None]:
     """`lock`, held for the block; ReadModelLagging when it cannot be had in `timeout`."""
-    if not lock.acquire(timeout):
-        raise ReadModelLagging(f"{what}: another process is writing it; try again shortly")
     try:
-        yield
+        if not lock.acquire(timeout):
+            raise ReadModelLagging(f"{what}: another process is writing it; try again shortly")
+        try:
+            yield
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        lock.close()
 
 
 # -- the one write path -----------------------------------------------------------------------
@@ -210,10 +239,13 @@ def pending(engine: TransferEngine, view: Any, model: Any, stop: int | None = No
 def runner_alive(engine: TransferEngine, name: str) -> bool:
     """Whether a runner of `name` lives in some process (it holds the presence lock)."""
     presence = lock_for(engine, name, "runner")
-    if presence.acquire(timeout=0):
-        presence.release()
-        return False
-    return True
+    try:
+        if presence.acquire(timeout=0):
+            presence.release()
+            return False
+        return True
+    finally:
+        presence.close()
 
 
 def ensure_current(
@@ -279,8 +311,9 @@ class ReadModelRunner(threading.Thread):
 
     def run(self) -> None:
         self.state.state = "standby"
-        while not self._presence.acquire(timeout=1.0):
+        while not self._take_presence():
             if self._stopping.is_set():
+                self._presence.close()
                 return
         self._view: Any = None
         backoff = 1.0
@@ -297,7 +330,16 @@ class ReadModelRunner(threading.Thread):
         finally:
             if self._view is not None:
                 self._view.close()
-            self._presence.release()
+            self._presence.close()
+            self._writer.close()
+
+    def _take_presence(self) -> bool:
+        try:
+            return self._presence.acquire(timeout=1.0)
+        except Exception:  # the database is not there yet: wait for it, as a standby
+            log.warning("read model %s runner waits for the database", self.model.name)
+            self._stopping.wait(1.0)
+            return False
 
     def _step(self) -> None:
         """Apply what is pending, holding the writer lock for this batch only."""

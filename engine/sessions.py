@@ -29,7 +29,9 @@ class SessionQueries:
         if session is None:
             raise NotFound(f"no session {excerpt(session_id)}")
         exchange_ids = [
-            e.exchange_id for e in self.events.get(session.id) if type(e).__name__ == "RequestSent"
+            e.exchange_id
+            for e in self.events.get(session.id)
+            if isinstance(e, QbwcSession.RequestSent)
         ]
         return {
             **session_summary(session),

@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     return app
 
 
-NO_STORE_PREFIXES = ("/api/",)
+API_PREFIX = "/api/"  # JSON errors, and nothing cached (tokens, .qwc files, settings)
 
 
 def _security_headers(response: Response) -> Response:
@@ -55,7 +55,7 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(NO_STORE_PREFIXES):
+    if request.path.startswith(API_PREFIX):
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -65,7 +65,7 @@ def _http_error(exc: HTTPException) -> Any:
     route matched): the API's JSON shape there, Werkzeug's plain page elsewhere."""
     from web.api_common import http_error
 
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         return http_error(exc)
     return exc
 

@@ -46,13 +46,13 @@ def _authenticate() -> None:
 
 
 def api_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint with the API's authentication and error handling."""
+    """A blueprint with the API's authentication and error handling (HTTP errors anywhere
+    under /api/, routing ones included, are the app's: web._http_error)."""
     blueprint = Blueprint(name, import_name)
     blueprint.before_request(_authenticate)
     blueprint.before_request(_check_url)
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(DomainError, _domain_error)
-    blueprint.register_error_handler(HTTPException, http_error)
     return blueprint
 
 

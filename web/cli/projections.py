@@ -22,8 +22,8 @@ def status(as_json):
     settings = Settings.from_env()
     with engine() as app:
         result = {"log_position": app.recorder.max_notification_id() or 0, "read_models": {}}
-        for name in READ_MODELS:
-            result["read_models"][READ_MODELS[name].name] = read_model_status(settings, app, name)
+        for name, model in READ_MODELS.items():
+            result["read_models"][model.name] = read_model_status(settings, app, name)
     emit(result, as_json, _status_text)
 
 

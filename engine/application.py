@@ -28,11 +28,13 @@ from engine.commanding import UNCHANGED, command, utcnow
 from engine.connectors import ConnectorCommands
 from engine.errors import NotFound
 from engine.mapping_commands import MappingCommands
+from engine.ports import PsaCatalog, QuickBooksDirectory
 from engine.psa_commands import PsaCommands
 from engine.qbwc.authentication import Authentication
 from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
+from engine.steps.pipeline import SessionWorkTranscoding
 from engine.text import excerpt
 from engine.tokens import TokenCommands
 from engine.transcoding import StorableJSONTranscoder
@@ -65,14 +67,25 @@ class TransferEngine(
         Mapping: 100,
     }
 
-    def __init__(self, env: EnvType | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        directory: QuickBooksDirectory | None = None,
+        catalog: PsaCatalog | None = None,
+    ) -> None:
         super().__init__(env)
         self.clock = clock
+        # Read models a session's steps look things up in (engine.bootstrap wires them).
+        self.directory = directory
+        self.catalog = catalog
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON transcoder, guarded: see `engine.transcoding`."""
         transcoder = StorableJSONTranscoder()
         self.register_transcodings(transcoder)
+        transcoder.register(SessionWorkTranscoding())
         return transcoder
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:

@@ -37,8 +37,8 @@ class SessionQueries:
             **session_summary(session),
             "host": session.host,
             "steps": session.steps,
-            "problems": session.cursor.get("problems", []),
-            "recorded": session.cursor.get("stats", {}),
+            "problems": list(session.work.problems),
+            "recorded": dict(session.work.recorded),
             "exchanges": [self._exchange(i, with_xml) for i in exchange_ids],
         }
 
@@ -57,12 +57,11 @@ class SessionQueries:
             "message": None,
         }
         for event in self.events.get(exchange_id):
-            kind = type(event).__name__
-            if kind == "RequestSent" and with_xml:
+            if isinstance(event, Exchange.RequestSent) and with_xml:
                 detail["request_xml"] = event.request_xml
-            elif kind == "ResponseReceived" and with_xml:
+            elif isinstance(event, Exchange.ResponseReceived) and with_xml:
                 detail["response_xml"] = event.response_xml
-            elif kind == "ErrorReceived":
+            elif isinstance(event, Exchange.ErrorReceived):
                 detail["hresult"], detail["message"] = event.hresult, event.message
         return detail
 

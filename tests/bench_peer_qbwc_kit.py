@@ -16,8 +16,8 @@ from typing import Any
 from qbwc_kit import QBWCService, QBXMLRequest, StaticAuthenticator, query
 from werkzeug.serving import run_simple
 
-from engine.planner import LIST_FIELDS, LIST_QUERIES
 from engine.qbxml.schema import takes_iterator
+from engine.steps.lists import LIST_FIELDS, LIST_QUERIES
 
 # (entity, fields, pages with an iterator)
 LISTS = [

@@ -191,3 +191,55 @@ def serving(cwd: Path, port: int, env: dict[str, str]) -> Iterator[subprocess.Po
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+class StepDriver:
+    """A session's steps driven without QBWC: the pipeline, a lists aggregate in memory."""
+
+    def __init__(self, steps: list[str], lists, now=None, work=None) -> None:
+        from datetime import UTC, datetime
+
+        from engine.aggregates.mapping import Mapping
+        from engine.steps.base import StepContext
+        from engine.steps.pipeline import SessionWork
+
+        self.steps, self.lists = steps, lists
+        self.work = work or SessionWork()
+        self.seq, self.request_ids = 0, []
+        self.context = StepContext(
+            connector_id=lists.connector_id,
+            now=now or datetime.now(UTC),
+            qbxml_version="13.0",
+            load_lists=lambda: lists,
+            load_mapping=lambda: Mapping(lists.connector_id),
+        )
+
+    def send(self):
+        """The next message (None when every step has finished); its work becomes current."""
+        from engine.steps import pipeline
+
+        self.seq += 1
+        message = pipeline.next_message(self.steps, self.work, self.seq, self.context)
+        if message is not None:
+            self.work, self.request_ids = message.work, message.request_ids
+        return message
+
+    def answer(self, qbxml: str):
+        """QuickBooks' answer to the last message; returns the new work."""
+        from engine.qbxml.parser import parse_response
+        from engine.steps import pipeline
+
+        self.work = pipeline.absorb(
+            self.steps, self.work, self.request_ids, parse_response(qbxml), self.context
+        )
+        return self.work
+
+    @property
+    def progress(self) -> int:
+        from engine.steps import pipeline
+
+        return pipeline.progress(self.steps, self.work)
+
+    def state(self, name: str):
+        """The state of the started step `name`."""
+        return self.work.active[self.steps.index(name)]

@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 from lxml import etree
 
-from engine import planner
 from engine.aggregates.quickbooks_lists import QuickBooksLists
+from engine.list_windows import Window
 from engine.qbxml.builder import QbxmlBuildError, build_message, build_request
 from engine.qbxml.schema import (
     ElementSpec,
@@ -21,6 +21,11 @@ from engine.qbxml.schema import (
     takes_iterator,
     wrapper_of,
 )
+from engine.steps import registry
+from engine.steps.deletions import DELETIONS
+from engine.steps.lists import LIST_QUERIES, ListPass
+from engine.steps.pipeline import SessionWork
+from tests.helpers import StepDriver
 from tests.qbsim.schema import SchemaViolation, check_request
 
 SAMPLES = {
@@ -125,7 +130,7 @@ def _requests_of(qbxml: str) -> list[etree._Element]:
     return list(root.find("QBXMLMsgsRq"))
 
 
-def test_every_message_the_planner_sends_passes_the_simulated_schema():
+def test_every_message_the_pipeline_sends_passes_the_simulated_schema():
     """First handshake, an incremental pass, a split window and a deletion sync."""
     lists = QuickBooksLists(uuid4())
     lists.record_page(
@@ -144,19 +149,28 @@ def test_every_message_the_planner_sends_passes_the_simulated_schema():
         datetime.now(UTC),
     )
     lists.request_deletion_sync(datetime.now(UTC))
-    steps = planner.plan_steps(lists)
-    assert steps[-1] == planner.DELETIONS
-    cursors: list[dict[str, Any]] = [{"step": index} for index in range(len(steps))]
-    cursors.append({"step": 0, "windows": [["Account 00500", "Account 00900"], [None, "B"]]})
-    cursors.append({"step": steps.index("customers"), "iterator_id": "{IT}", "from_modified": None})
+    steps = registry.plan(lists)
+    assert steps[-1] == DELETIONS
+    every = frozenset(range(len(steps)))
+    works = [SessionWork(finished=every - {index}) for index in range(len(steps))]
+    windows = (Window("Account 00500", "Account 00900"), Window(None, "B"))
+    works.append(SessionWork(active={0: ListPass(from_modified=None, windows=windows)}))
+    customers = steps.index("customers")
+    works.append(
+        SessionWork(
+            finished=every - {customers},
+            active={customers: ListPass(from_modified=None, iterator_id="{IT}")},
+        )
+    )
+    works.append(SessionWork())  # the first message, with whatever shares it
     checked = set()
-    for cursor in cursors:
-        message = planner.next_message(steps, cursor, 1, lambda: lists, "13.0")
+    for work in works:
+        message = StepDriver(steps, lists, work=work).send()
         assert message is not None
         for rq in _requests_of(message.qbxml):
             check_request(rq, 13.0)
             checked.add(rq.tag)
-    assert checked == {*planner.LIST_QUERIES.values(), "ListDeletedQueryRq"}
+    assert checked == {*LIST_QUERIES.values(), "ListDeletedQueryRq"}
 
 
 def test_a_message_is_a_qbxml_13_document():

@@ -9,10 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from engine import list_windows, planner
+from engine import list_windows
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.list_windows import Window
-from engine.qbxml.parser import parse_response
+from engine.steps.lists import LIST_FIELDS, ListPass
+from engine.steps.pipeline import SessionWork
+from tests.helpers import StepDriver
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -37,47 +39,48 @@ def query_of(message) -> etree._Element:
 
 
 def test_the_first_window_is_the_whole_list_with_room_to_see_it_overflow():
-    lists = QuickBooksLists(uuid4())
-    message = planner.next_message(["accounts"], {"step": 0}, 1, lambda: lists, "13.0")
+    message = StepDriver(["accounts"], QuickBooksLists(uuid4())).send()
     rq = query_of(message)
     assert rq.get("iterator") is None and rq.find("NameRangeFilter") is None
     assert rq.findtext("MaxReturned") == str(list_windows.WINDOW_LIMIT + 1)
-    assert [e.text for e in rq.findall("IncludeRetElement")] == planner.LIST_FIELDS["accounts"]
+    assert [e.text for e in rq.findall("IncludeRetElement")] == LIST_FIELDS["accounts"]
 
 
 def test_an_overfull_window_is_split_and_nothing_of_it_is_recorded():
     lists = QuickBooksLists(uuid4())
     lists.collect_events()  # its creation
-    steps = ["accounts"]
-    message = planner.next_message(steps, {"step": 0}, 1, lambda: lists, "13.0")
+    driver = StepDriver(["accounts"], lists, now=NOW)
+    driver.send()
     names = [f"Account {i:05d}" for i in range(list_windows.WINDOW_LIMIT + 1)]
-    cursor = planner.absorb(
-        steps, message.cursor, parse_response(account_answer(names)), lists, NOW
-    )
-    assert cursor["step"] == 0 and lists.collect_events() == []
-    low, high = cursor["windows"]
-    assert low[0] is None and high[1] is None and low[1] == high[0]
-    message = planner.next_message(steps, cursor, 2, lambda: lists, "13.0")
-    assert query_of(message).findtext("NameRangeFilter/ToName") == low[1]
+    work = driver.answer(account_answer(names))
+    assert not work.finished and lists.collect_events() == []
+    low, high = driver.state("accounts").windows
+    assert low.low is None and high.high is None and low.high == high.low
+    message = driver.send()
+    assert query_of(message).findtext("NameRangeFilter/ToName") == low.high
     # The lower half comes back whole: recorded, and the upper half is next.
-    lower = [n for n in names if n <= low[1]]
-    cursor = planner.absorb(steps, cursor, parse_response(account_answer(lower)), lists, NOW)
-    assert cursor["windows"] == [high] and cursor["recorded"] == len(lower)
-    assert 0 < planner.progress(steps, cursor) < 100
-    upper = [n for n in names if n >= high[0]]
-    cursor = planner.absorb(steps, cursor, parse_response(account_answer(upper)), lists, NOW)
+    lower = [n for n in names if n <= low.high]
+    driver.answer(account_answer(lower))
+    state = driver.state("accounts")
+    assert state.windows == (high,) and state.recorded == len(lower)
+    assert 0 < driver.progress < 100
+    driver.send()
+    upper = [n for n in names if n >= high.low]
+    work = driver.answer(account_answer(upper))
     # The boundary name came in both halves and was recorded once.
-    assert cursor["step"] == 1 and cursor["stats"]["accounts"] == len(names)
+    assert work.finished == {0} and work.recorded["accounts"] == len(names)
     assert lists.synced_at["accounts"]
 
 
 def test_names_outside_the_window_end_the_pass_with_a_problem_instead_of_a_loop():
     lists = QuickBooksLists(uuid4())
-    cursor = {"step": 0, "from_modified": None, "windows": [["M", "N"]]}
+    work = SessionWork(active={0: ListPass(from_modified=None, windows=(Window("M", "N"),))})
+    driver = StepDriver(["accounts"], lists, now=NOW, work=work)
+    driver.send()
     names = [f"Z {i}" for i in range(list_windows.WINDOW_LIMIT + 1)]
-    cursor = planner.absorb(["accounts"], cursor, parse_response(account_answer(names)), lists, NOW)
-    assert cursor["step"] == 1
-    assert "more than 1000 records for the names M to N" in cursor["problems"][0]
+    work = driver.answer(account_answer(names))
+    assert work.finished == {0}
+    assert "more than 1000 records for the names M to N" in work.problems[0]
 
 
 @given(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.planner import LIST_QUERIES
+from engine.steps.lists import LIST_QUERIES
 from tests.qbsim import Company, RequestProcessorError
 
 GUID = "{6B29FC40-CA47-1067-B31D-00DD010662DA}"

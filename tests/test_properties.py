@@ -14,12 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import planner
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.errors import InvalidValue
 from engine.psa.importing import ImportRefused
 from engine.qbxml.parser import QbxmlParseError, list_record, parse_hcp, parse_response
+from engine.steps import pipeline
+from engine.steps.lists import ListPass
+from engine.steps.pipeline import SessionWork
 from engine.text import check_document, parse_json
+from tests.helpers import StepDriver
 from tests.qbsim.soap import envelope
 from web.qbwc.soap import SoapError, parse_call
 
@@ -102,9 +105,7 @@ def _xml_safe(text: str) -> str:
     ),
     name=TEXT,
 )
-def test_qbxml_answers_are_parsed_or_refused_and_fold_into_a_cursor(
-    code, remaining, modified, name
-):
+def test_qbxml_answers_are_parsed_or_refused_and_fold_into_a_step(code, remaining, modified, name):
     text = (
         '<?xml version="1.0" ?>\n<QBXML><QBXMLMsgsRs>'
         f'<AccountQueryRs statusCode="{_xml_safe(code)}" statusSeverity="Info" '
@@ -122,8 +123,10 @@ def test_qbxml_answers_are_parsed_or_refused_and_fold_into_a_cursor(
             list_record(ret)
     lists = QuickBooksLists(uuid4())
     for step in ("accounts", "customers"):
-        cursor = planner.absorb([step], {"step": 0, "from_modified": None}, parsed, lists, _NOW)
-        assert "step" in cursor
+        work = SessionWork(active={0: ListPass(from_modified=None)})
+        driver = StepDriver([step], lists, now=_NOW, work=work)
+        after = pipeline.absorb([step], work, [f"1.{step}"], parsed, driver.context)
+        assert after.finished == {0} or 0 in after.active
         lists.from_modified(step)  # the watermark survives its margin's arithmetic
 
 

@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 from werkzeug.serving import make_server
 
-from engine import planner
 from engine.commanding import utcnow
+from engine.steps import pipeline
 from projections.runtime import catch_up, fresh_view, open_view, rebuild
 from tests.helpers import API_PASSWORD, register_connector
 from tests.qbsim import Company
@@ -140,7 +140,7 @@ def update_within_budget(live, company: Company) -> dict[str, int]:
     biggest_request = max(request for request, _ in result.sizes)
     biggest_answer = max(answer for _, answer in result.sizes)
     assert biggest_request < 10_000, biggest_request  # requests are small queries
-    assert biggest_answer <= planner.ANSWER_BUDGET_BYTES, biggest_answer
+    assert biggest_answer <= pipeline.ANSWER_BUDGET_BYTES, biggest_answer
     session_id = sessions_list(live.settings, live.engine)[0]["id"]
     return live.engine.get_session(session_id)["recorded"]
 

@@ -1,4 +1,4 @@
-"""The qbXML builder, the response parser, the status policy and the planner's decisions."""
+"""The qbXML builder, the response parser, the status policy and the steps' decisions."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from uuid import uuid4
 import pytest
 from lxml import etree
 
-from engine import planner
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.qbxml import status
 from engine.qbxml.builder import QbxmlBuildError, ValueTooLong, build_message, build_request
 from engine.qbxml.parser import QbxmlParseError, list_record, parse_hcp, parse_response
 from engine.qbxml.schema import max_length
+from tests.helpers import StepDriver
 from tests.qbsim import Company
 
 
@@ -146,10 +146,11 @@ def response(code: int, rets: str = "", remaining: int | None = None) -> str:
     )
 
 
-def test_the_planner_pages_restarts_and_moves_past_failures():
+def test_the_pipeline_pages_restarts_and_moves_past_failures():
     lists = QuickBooksLists(uuid4())
-    steps, now = ["customers", "vendors"], datetime.now(UTC)
-    message = planner.next_message(steps, {"step": 0}, 1, lambda: lists, "13.0")
+    driver = StepDriver(["customers", "vendors"], lists)
+    message = driver.send()
+    assert message.purpose == "customers"  # a page of customers leaves no room for vendors
     rq = etree.fromstring(message.qbxml.split("?>", 2)[2].encode()).find(".//CustomerQueryRq")
     assert rq.get("iterator") == "Start" and rq.findtext("MaxReturned") == "1000"
     assert "ListID" in [e.text for e in rq.findall("IncludeRetElement")]
@@ -157,16 +158,20 @@ def test_the_planner_pages_restarts_and_moves_past_failures():
         "<CustomerRet><ListID>1</ListID><EditSequence>1</EditSequence><Name>A</Name>"
         "<TimeModified>2026-01-01T10:00:00-08:00</TimeModified></CustomerRet>"
     )
-    cursor = planner.absorb(steps, message.cursor, parse_response(response(0, page, 5)), lists, now)
-    assert cursor["iterator_id"] == "{it}" and planner.progress(steps, cursor) < 50
-    cursor = planner.absorb(steps, cursor, parse_response(response(3391)), lists, now)
-    assert cursor["iterator_id"] is None and cursor["restarts"] == 1
-    cursor = planner.absorb(steps, cursor, parse_response(response(1)), lists, now)
-    assert cursor["step"] == 1 and lists.synced_at.get("customers")
-    cursor = planner.absorb(steps, cursor, parse_response(response(3250)), lists, now)
-    assert cursor["step"] == 2 and "not available" in cursor["problems"][0]
-    assert planner.progress(steps, cursor) == 100
-    assert planner.next_message(steps, cursor, 9, lambda: lists, "13.0") is None
+    driver.answer(response(0, page, 5))
+    assert driver.state("customers").iterator_id == "{it}" and driver.progress < 50
+    driver.send()
+    driver.answer(response(3391))
+    state = driver.state("customers")
+    assert state.iterator_id is None and state.restarts == 1
+    driver.send()
+    work = driver.answer(response(1))
+    assert work.finished == {0} and lists.synced_at.get("customers")
+    driver.send()
+    work = driver.answer(response(3250))
+    assert work.finished == {0, 1} and "not available" in work.problems[0]
+    assert driver.progress == 100
+    assert driver.send() is None
 
 
 def test_incremental_syncs_start_a_margin_before_the_watermark_and_skip_what_was_seen():

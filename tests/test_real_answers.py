@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from engine import planner
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.qbxml import status
 from engine.qbxml.parser import list_record, parse_hcp, parse_response
+from engine.steps import pipeline
+from tests.helpers import StepDriver
 
 CUSTOMERS = """<?xml version="1.0" ?>
 <QBXML>
@@ -90,14 +91,16 @@ def test_local_offsets_are_compared_as_moments_for_the_watermark():
 
 def test_a_list_step_reads_a_real_answer_and_an_answer_without_request_ids():
     lists = QuickBooksLists(uuid4())
-    cursor = {"step": 0, "from_modified": None}
-    now = datetime.now(UTC)
-    after = planner.absorb(["customers"], cursor, parse_response(CUSTOMERS), lists, now)
-    assert after["step"] == 1 and after["stats"] == {"customers": 2}
+    driver = StepDriver(["customers"], lists)
+    driver.send()
+    after = driver.answer(CUSTOMERS)
+    assert after.finished == {0} and after.recorded == {"customers": 2}
     errors = parse_response(ERRORS)
     errors.responses[:] = errors.responses[2:]  # the AccountQueryRs alone: nothing found
-    after = planner.absorb(["accounts"], cursor, errors, lists, now)
-    assert after["step"] == 1 and after["problems"] == []
+    driver = StepDriver(["accounts"], lists)
+    driver.send()
+    after = pipeline.absorb(driver.steps, driver.work, driver.request_ids, errors, driver.context)
+    assert after.finished == {0} and after.problems == ()
 
 
 def test_hcp_data_extensions_match_whatever_the_letter_case():

@@ -25,11 +25,45 @@ MAX_LOCKOUT_ATTEMPTS = 99  # the 905NN code has two digits for the attempts left
 class Account(Aggregate):
     """The tenant: status, password policy and the directory of users and connectors."""
 
+    # -- events ------------------------------------------------------------------------
+
+    class Opened(Aggregate.Created):
+        owner_id: UUID
+        opened_at: datetime
+
+    class StatusChanged(Aggregate.Event):
+        status: str
+
+    class PasswordPolicyChanged(Aggregate.Event):
+        expiry_days: int | None
+        strong_passwords: bool
+        lockout_attempts: int
+
+    class UserRegistered(Aggregate.Event):
+        username: str
+
+    class ConnectorRegistered(Aggregate.Event):
+        connector_id: UUID
+        name: str
+
+    class ConnectorRenamed(Aggregate.Event):
+        connector_id: UUID
+        name: str
+
+    class InventoryClaimed(Aggregate.Event):
+        connector_id: UUID
+
+    class InventoryReleased(Aggregate.Event):
+        connector_id: UUID
+
+    class TokenRegistered(Aggregate.Event):
+        token_id: UUID
+
     @staticmethod
     def create_id() -> UUID:
         return uuid5(NAMESPACE_URL, "qbtransfer:/account")
 
-    @event("Opened")
+    @event(Opened)
     def __init__(self, owner_id: UUID, opened_at: datetime) -> None:
         self.owner_id = owner_id  # the .qwc OwnerID: one per installation, never changes
         self.opened_at = opened_at
@@ -55,7 +89,7 @@ class Account(Aggregate):
         if status != self.status:
             self._status_changed(status=status)
 
-    @event("StatusChanged")
+    @event(StatusChanged)
     def _status_changed(self, status: str) -> None:
         self.status = status
 
@@ -79,7 +113,7 @@ class Account(Aggregate):
                 lockout_attempts=lockout_attempts,
             )
 
-    @event("PasswordPolicyChanged")
+    @event(PasswordPolicyChanged)
     def _password_policy_changed(
         self, expiry_days: int | None, strong_passwords: bool, lockout_attempts: int
     ) -> None:
@@ -99,7 +133,7 @@ class Account(Aggregate):
         self.check_username_free(username)
         self._user_registered(username=username)
 
-    @event("UserRegistered")
+    @event(UserRegistered)
     def _user_registered(self, username: str) -> None:
         self.usernames[username.casefold()] = username
 
@@ -120,7 +154,7 @@ class Account(Aggregate):
         self._connector_registered(connector_id=connector_id, name=name)
         return self.default_connector_id == connector_id
 
-    @event("ConnectorRegistered")
+    @event(ConnectorRegistered)
     def _connector_registered(self, connector_id: UUID, name: str) -> None:
         self.connectors[str(connector_id)] = name
         if self.default_connector_id is None:
@@ -132,7 +166,7 @@ class Account(Aggregate):
         self.check_connector_name_free(name, except_id=connector_id)
         self._connector_renamed(connector_id=connector_id, name=name)
 
-    @event("ConnectorRenamed")
+    @event(ConnectorRenamed)
     def _connector_renamed(self, connector_id: UUID, name: str) -> None:
         self.connectors[str(connector_id)] = name
 
@@ -149,7 +183,7 @@ class Account(Aggregate):
             )
         self._inventory_claimed(connector_id=connector_id)
 
-    @event("InventoryClaimed")
+    @event(InventoryClaimed)
     def _inventory_claimed(self, connector_id: UUID) -> None:
         self.inventory_connector_id = connector_id
 
@@ -158,7 +192,7 @@ class Account(Aggregate):
         if self.inventory_connector_id == connector_id:
             self._inventory_released(connector_id=connector_id)
 
-    @event("InventoryReleased")
+    @event(InventoryReleased)
     def _inventory_released(self, connector_id: UUID) -> None:
         self.inventory_connector_id = None
 
@@ -168,6 +202,6 @@ class Account(Aggregate):
         """Remember an API token so it can be listed and revoked."""
         self._token_registered(token_id=token_id)
 
-    @event("TokenRegistered")
+    @event(TokenRegistered)
     def _token_registered(self, token_id: UUID) -> None:
         self.token_ids.append(token_id)

@@ -54,7 +54,71 @@ def parse_emails(text: str) -> list[str]:
 class WebConnector(Aggregate):
     """A link between this PSA and one QuickBooks company file."""
 
-    @event("Created")
+    # -- events ------------------------------------------------------------------------
+
+    class Created(Aggregate.Created):
+        name: str
+        api_username: str
+        is_default: bool
+        file_id: UUID
+        created_at: datetime
+
+    class Renamed(Aggregate.Event):
+        name: str
+
+    class ApiUserAssigned(Aggregate.Event):
+        username: str
+
+    class TransferOptionsChanged(Aggregate.Event):
+        changes: dict[str, bool]
+
+    class InventorySyncRequested(Aggregate.Event):
+        pass
+
+    class IncomeAccountChanged(Aggregate.Event):
+        account: str | None
+
+    class EmailsChanged(Aggregate.Event):
+        emails: list[str]
+
+    class TaxesDirectlyChanged(Aggregate.Event):
+        enabled: bool
+
+    class AutoRunIntervalChanged(Aggregate.Event):
+        minutes: int
+
+    class NamingConventionsChanged(Aggregate.Event):
+        item_naming: str
+        name_overflow: str
+
+    class CashAdvancesChanged(Aggregate.Event):
+        enabled: bool
+
+    class QwcIssued(Aggregate.Event):
+        registration_id: UUID
+        username: str
+        issued_by: str
+        issued_at: datetime
+
+    class CompanyFileLinked(Aggregate.Event):
+        path: str
+        file_id: str | None
+        company_name: str
+        country: str
+        product: str
+        qbxml_version: str
+        at: datetime
+
+    class QbxmlVersionChanged(Aggregate.Event):
+        qbxml_version: str
+        product: str
+        at: datetime
+
+    class CompanyFileCleared(Aggregate.Event):
+        cleared_by: str
+        at: datetime
+
+    @event(Created)
     def __init__(
         self, name: str, api_username: str, is_default: bool, file_id: UUID, created_at: datetime
     ) -> None:
@@ -83,12 +147,12 @@ class WebConnector(Aggregate):
 
     # -- identity --------------------------------------------------------------------------
 
-    @event("Renamed")
+    @event(Renamed)
     def rename(self, name: str) -> None:
         """Give the connector a new name (already checked for uniqueness by the account)."""
         self.name = name
 
-    @event("ApiUserAssigned")
+    @event(ApiUserAssigned)
     def assign_api_user(self, username: str) -> None:
         """Make `username` the user QBWC communicates with QuickBooks as."""
         self.api_username = username
@@ -104,7 +168,7 @@ class WebConnector(Aggregate):
         if effective:
             self._transfer_options_changed(changes=effective)
 
-    @event("TransferOptionsChanged")
+    @event(TransferOptionsChanged)
     def _transfer_options_changed(self, changes: dict[str, bool]) -> None:
         self.transfers.update(changes)
         if not self.transfers["purchase_orders"]:
@@ -120,7 +184,7 @@ class WebConnector(Aggregate):
         if not self.sync_inventory_requested:
             self._inventory_sync_requested()
 
-    @event("InventorySyncRequested")
+    @event(InventorySyncRequested)
     def _inventory_sync_requested(self) -> None:
         self.sync_inventory_requested = True
 
@@ -134,7 +198,7 @@ class WebConnector(Aggregate):
         if account != self.income_account:
             self._income_account_changed(account=account)
 
-    @event("IncomeAccountChanged")
+    @event(IncomeAccountChanged)
     def _income_account_changed(self, account: str | None) -> None:
         self.income_account = account
 
@@ -143,7 +207,7 @@ class WebConnector(Aggregate):
         if emails != self.emails:
             self._emails_changed(emails=emails)
 
-    @event("EmailsChanged")
+    @event(EmailsChanged)
     def _emails_changed(self, emails: list[str]) -> None:
         self.emails = list(emails)
 
@@ -158,7 +222,7 @@ class WebConnector(Aggregate):
         if enabled != self.transfer_taxes_directly:
             self._taxes_directly_changed(enabled=enabled)
 
-    @event("TaxesDirectlyChanged")
+    @event(TaxesDirectlyChanged)
     def _taxes_directly_changed(self, enabled: bool) -> None:
         self.transfer_taxes_directly = enabled
 
@@ -172,7 +236,7 @@ class WebConnector(Aggregate):
         if minutes != self.auto_run_minutes:
             self._auto_run_interval_changed(minutes=minutes)
 
-    @event("AutoRunIntervalChanged")
+    @event(AutoRunIntervalChanged)
     def _auto_run_interval_changed(self, minutes: int) -> None:
         self.auto_run_minutes = minutes
 
@@ -188,7 +252,7 @@ class WebConnector(Aggregate):
         if (item_naming, name_overflow) != (self.item_naming, self.name_overflow):
             self._naming_changed(item_naming=item_naming, name_overflow=name_overflow)
 
-    @event("NamingConventionsChanged")
+    @event(NamingConventionsChanged)
     def _naming_changed(self, item_naming: str, name_overflow: str) -> None:
         self.item_naming, self.name_overflow = item_naming, name_overflow
 
@@ -197,13 +261,13 @@ class WebConnector(Aggregate):
         if enabled != self.transfer_cash_advances:
             self._cash_advances_changed(enabled=enabled)
 
-    @event("CashAdvancesChanged")
+    @event(CashAdvancesChanged)
     def _cash_advances_changed(self, enabled: bool) -> None:
         self.transfer_cash_advances = enabled
 
     # -- .qwc files ----------------------------------------------------------------------------
 
-    @event("QwcIssued")
+    @event(QwcIssued)
     def record_qwc_issued(
         self, registration_id: UUID, username: str, issued_by: str, issued_at: datetime
     ) -> None:
@@ -219,7 +283,7 @@ class WebConnector(Aggregate):
 
     # -- the company file ----------------------------------------------------------------------
 
-    @event("CompanyFileLinked")
+    @event(CompanyFileLinked)
     def link_company_file(
         self,
         path: str,
@@ -241,7 +305,7 @@ class WebConnector(Aggregate):
             "linked_at": at.isoformat(),
         }
 
-    @event("QbxmlVersionChanged")
+    @event(QbxmlVersionChanged)
     def change_qbxml_version(self, qbxml_version: str, product: str, at: datetime) -> None:
         """QuickBooks was upgraded (or downgraded): later messages use this version."""
         if self.company_file is not None:
@@ -251,7 +315,7 @@ class WebConnector(Aggregate):
                 "product": product,
             }
 
-    @event("CompanyFileCleared")
+    @event(CompanyFileCleared)
     def clear_company_file(self, cleared_by: str, at: datetime) -> None:
         """Unlink the company file, so the next session links whatever file it opens."""
         self.company_file = None

@@ -15,7 +15,31 @@ from eventsourcing.domain import Aggregate, event
 class Exchange(Aggregate):
     """A request/response pair of one QBWC session."""
 
-    @event("RequestSent")
+    # -- events ------------------------------------------------------------------------
+
+    class RequestSent(Aggregate.Created):
+        session_id: UUID
+        connector_id: UUID
+        seq: int
+        purpose: str
+        request_ids: list[str]
+        request_xml: str
+        sent_at: datetime
+
+    class ResponseReceived(Aggregate.Event):
+        response_xml: str
+        received_at: datetime
+
+    class ErrorReceived(Aggregate.Event):
+        hresult: str
+        message: str
+        received_at: datetime
+
+    class MarkedInDoubt(Aggregate.Event):
+        reason: str
+        at: datetime
+
+    @event(RequestSent)
     def __init__(
         self,
         id: UUID,
@@ -37,17 +61,17 @@ class Exchange(Aggregate):
         self.status = "sent"  # answered, rejected (HRESULT), in_doubt
         self.received_at: datetime | None = None
 
-    @event("ResponseReceived")
+    @event(ResponseReceived)
     def record_response(self, response_xml: str, received_at: datetime) -> None:
         """QuickBooks processed the message; its answer, as QBWC delivered it."""
         self.status, self.received_at = "answered", received_at
 
-    @event("ErrorReceived")
+    @event(ErrorReceived)
     def record_error(self, hresult: str, message: str, received_at: datetime) -> None:
         """QuickBooks' request processor refused the message; nothing in it ran."""
         self.status, self.received_at = "rejected", received_at
 
-    @event("MarkedInDoubt")
+    @event(MarkedInDoubt)
     def mark_in_doubt(self, reason: str, at: datetime) -> None:
         """The answer never came: whether QuickBooks applied the message is unknown."""
         self.status = "in_doubt"

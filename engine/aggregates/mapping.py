@@ -12,11 +12,36 @@ from eventsourcing.domain import Aggregate, event
 class Mapping(Aggregate):
     """Every mapping of one web connector; each edit records who, when, old and new."""
 
+    # -- events ------------------------------------------------------------------------
+
+    class Created(Aggregate.Created):
+        connector_id: UUID
+
+    class Set(Aggregate.Event):
+        category: str
+        psa_id: str
+        old: dict[str, Any] | None
+        new: dict[str, Any]
+        by: str
+        at: datetime
+
+    class Cleared(Aggregate.Event):
+        category: str
+        psa_id: str
+        old: dict[str, Any]
+        by: str
+        at: datetime
+
+    class AllCleared(Aggregate.Event):
+        reason: str
+        by: str
+        at: datetime
+
     @staticmethod
     def create_id(connector_id: UUID) -> UUID:
         return uuid5(NAMESPACE_URL, f"qbtransfer:/connectors/{connector_id}/mappings")
 
-    @event("Created")
+    @event(Created)
     def __init__(self, connector_id: UUID) -> None:
         self.connector_id = connector_id
         self.entries: dict[str, dict[str, dict[str, Any]]] = {}  # category -> PSA id -> target
@@ -34,7 +59,7 @@ class Mapping(Aggregate):
         self._set(category=category, psa_id=psa_id, old=old, new=target, by=by, at=at)
         return True
 
-    @event("Set")
+    @event(Set)
     def _set(
         self,
         category: str,
@@ -54,7 +79,7 @@ class Mapping(Aggregate):
         self._cleared(category=category, psa_id=psa_id, old=old, by=by, at=at)
         return True
 
-    @event("Cleared")
+    @event(Cleared)
     def _cleared(
         self, category: str, psa_id: str, old: dict[str, Any], by: str, at: datetime
     ) -> None:
@@ -65,6 +90,6 @@ class Mapping(Aggregate):
         if any(self.entries.values()):
             self._all_cleared(reason=reason, by=by, at=at)
 
-    @event("AllCleared")
+    @event(AllCleared)
     def _all_cleared(self, reason: str, by: str, at: datetime) -> None:
         self.entries = {}

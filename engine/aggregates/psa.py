@@ -25,7 +25,25 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
 class PsaRecord(Aggregate):
     """An organization, resource, line of business, code or product, as last imported."""
 
-    @event("Imported")
+    # -- events ------------------------------------------------------------------------
+
+    class Imported(Aggregate.Created):
+        kind: str
+        psa_id: str
+        data: dict[str, Any]
+        imported_at: datetime
+
+    class Changed(Aggregate.Event):
+        data: dict[str, Any]
+        changes: dict[str, list[Any]]
+        at: datetime
+
+    class AssignedToConnector(Aggregate.Event):
+        connector_id: UUID | None
+        by: str
+        at: datetime
+
+    @event(Imported)
     def __init__(
         self,
         id: UUID,
@@ -40,7 +58,7 @@ class PsaRecord(Aggregate):
         self.imported_at = imported_at
         self.connector_id: UUID | None = None  # None: the default connector
 
-    @event("Changed")
+    @event(Changed)
     def change(self, data: dict[str, Any], changes: dict[str, list[Any]], at: datetime) -> None:
         """A later import brought different values (`changes` says which, old and new)."""
         self.data = data
@@ -55,7 +73,7 @@ class PsaRecord(Aggregate):
         if connector_id != self.connector_id:
             self._assigned(connector_id=connector_id, by=by, at=at)
 
-    @event("AssignedToConnector")
+    @event(AssignedToConnector)
     def _assigned(self, connector_id: UUID | None, by: str, at: datetime) -> None:
         self.connector_id = connector_id
 
@@ -67,7 +85,34 @@ class Document(Aggregate):
     that the PSA changes afterwards is flagged, never silently sent again.
     """
 
-    @event("Imported")
+    # -- events ------------------------------------------------------------------------
+
+    class Imported(Aggregate.Created):
+        kind: str
+        psa_id: str
+        data: dict[str, Any]
+        imported_at: datetime
+
+    class Changed(Aggregate.Event):
+        data: dict[str, Any]
+        changes: dict[str, list[Any]]
+        at: datetime
+
+    class MarkedReadyToTransfer(Aggregate.Event):
+        by: str
+        at: datetime
+
+    class Withdrawn(Aggregate.Event):
+        by: str
+        at: datetime
+
+    class MarkedTransferred(Aggregate.Event):
+        connector_id: UUID
+        reference: dict[str, Any]
+        by: str
+        at: datetime
+
+    @event(Imported)
     def __init__(
         self,
         id: UUID,
@@ -84,7 +129,7 @@ class Document(Aggregate):
         self.changed_after_transfer = False
         self.quickbooks: dict[str, Any] | None = None
 
-    @event("Changed")
+    @event(Changed)
     def change(self, data: dict[str, Any], changes: dict[str, list[Any]], at: datetime) -> None:
         """A later import brought different values."""
         self.data = data
@@ -112,7 +157,7 @@ class Document(Aggregate):
         self._marked_ready(by=by, at=at)
         return True
 
-    @event("MarkedReadyToTransfer")
+    @event(MarkedReadyToTransfer)
     def _marked_ready(self, by: str, at: datetime) -> None:
         self.status = "ready"
 
@@ -125,7 +170,7 @@ class Document(Aggregate):
             raise Conflict(f"{label} is not ready to transfer, so there is nothing to withdraw")
         self._withdrawn(by=by, at=at)
 
-    @event("Withdrawn")
+    @event(Withdrawn)
     def _withdrawn(self, by: str, at: datetime) -> None:
         self.status = "withdrawn"
 
@@ -139,7 +184,7 @@ class Document(Aggregate):
             )
         self._marked_transferred(connector_id=connector_id, reference=reference, by=by, at=at)
 
-    @event("MarkedTransferred")
+    @event(MarkedTransferred)
     def _marked_transferred(
         self, connector_id: UUID, reference: dict[str, Any], by: str, at: datetime
     ) -> None:

@@ -48,11 +48,39 @@ def parse_qb_time(text: str) -> datetime | None:
 class QuickBooksLists(Aggregate):
     """A connector's view of QuickBooks' lists, as far as syncing needs to remember it."""
 
+    # -- events ------------------------------------------------------------------------
+
+    class Created(Aggregate.Created):
+        connector_id: UUID
+
+    class RecordsUpserted(Aggregate.Event):
+        list_name: str
+        records: list[dict[str, Any]]
+        at: datetime
+
+    class ListSynced(Aggregate.Event):
+        list_name: str
+        at: datetime
+
+    class RecordsDeleted(Aggregate.Event):
+        records: list[dict[str, str]]
+        at: datetime
+
+    class DeletionSyncRequested(Aggregate.Event):
+        at: datetime
+
+    class DeletionsSynced(Aggregate.Event):
+        at: datetime
+
+    class Reset(Aggregate.Event):
+        reason: str
+        at: datetime
+
     @staticmethod
     def create_id(connector_id: UUID) -> UUID:
         return uuid5(NAMESPACE_URL, f"qbtransfer:/connectors/{connector_id}/quickbooks-lists")
 
-    @event("Created")
+    @event(Created)
     def __init__(self, connector_id: UUID) -> None:
         self.connector_id = connector_id
         self.watermarks: dict[str, str] = {}  # list -> latest TimeModified seen
@@ -100,7 +128,7 @@ class QuickBooksLists(Aggregate):
             self._records_upserted(list_name=list_name, records=fresh, at=at)
         return len(fresh)
 
-    @event("RecordsUpserted")
+    @event(RecordsUpserted)
     def _records_upserted(
         self, list_name: str, records: list[dict[str, Any]], at: datetime
     ) -> None:
@@ -121,7 +149,7 @@ class QuickBooksLists(Aggregate):
             floor = min(floor, self._pass_floors().get(list_name, floor))
             self.frontier[list_name] = {k: v for k, v in seen.items() if v[1] >= floor}
 
-    @event("ListSynced")
+    @event(ListSynced)
     def complete_list(self, list_name: str, at: datetime) -> None:
         """A full or incremental pass over `list_name` finished."""
         self.synced_at[list_name] = at.isoformat()
@@ -156,7 +184,7 @@ class QuickBooksLists(Aggregate):
         if records:
             self._records_deleted(records=records, at=at)
 
-    @event("RecordsDeleted")
+    @event(RecordsDeleted)
     def _records_deleted(self, records: list[dict[str, str]], at: datetime) -> None:
         for record in records:
             for seen in self.frontier.values():
@@ -166,12 +194,12 @@ class QuickBooksLists(Aggregate):
             if moment is not None and (current is None or moment > current):
                 self.deletions_watermark = record["time_deleted"]
 
-    @event("DeletionSyncRequested")
+    @event(DeletionSyncRequested)
     def request_deletion_sync(self, at: datetime) -> None:
         """Look for deleted records during the next QBWC run."""
         self.deletions_due = True
 
-    @event("DeletionsSynced")
+    @event(DeletionsSynced)
     def complete_deletions(self, at: datetime) -> None:
         """A deletion sync finished."""
         self.deletions_due = False
@@ -181,7 +209,7 @@ class QuickBooksLists(Aggregate):
         mark = parse_qb_time(self.deletions_watermark or "")
         return (mark - SAFETY_MARGIN).isoformat(timespec="seconds") if mark else None
 
-    @event("Reset")
+    @event(Reset)
     def reset(self, reason: str, at: datetime) -> None:
         """Forget everything (the connector was unlinked from its company file)."""
         self.watermarks, self.frontier, self.synced_at = {}, {}, {}

@@ -17,7 +17,22 @@ from engine.errors import Conflict
 class Registration(Aggregate):
     """A downloaded .qwc: which connector, for which API user, downloaded by whom and when."""
 
-    @event("Issued")
+    # -- events ------------------------------------------------------------------------
+
+    class Issued(Aggregate.Created):
+        connector_id: UUID
+        username: str
+        app_name: str
+        app_url: str
+        issued_by: str
+        issued_at: datetime
+
+    class Revoked(Aggregate.Event):
+        reason: str
+        revoked_by: str
+        revoked_at: datetime
+
+    @event(Issued)
     def __init__(
         self,
         id: UUID,  # noqa: A002 - chosen by the caller: it is already in the .qwc's AppURL
@@ -47,7 +62,7 @@ class Registration(Aggregate):
             raise Conflict(f"registration {self.id} was already revoked ({self.revoked_reason})")
         self._revoked(reason=reason, revoked_by=revoked_by, revoked_at=now)
 
-    @event("Revoked")
+    @event(Revoked)
     def _revoked(self, reason: str, revoked_by: str, revoked_at: datetime) -> None:
         self.revoked_at = revoked_at
         self.revoked_reason = reason

@@ -17,18 +17,33 @@ from eventsourcing.domain import Aggregate, event
 class UpdateSlot(Aggregate):
     """Which session holds a connector, and how the last one went."""
 
+    # -- events ------------------------------------------------------------------------
+
+    class Created(Aggregate.Created):
+        connector_id: UUID
+
+    class Occupied(Aggregate.Event):
+        session_id: UUID
+        registration_id: str
+        at: datetime
+
+    class Released(Aggregate.Event):
+        session_id: UUID
+        result: str
+        at: datetime
+
     @staticmethod
     def create_id(connector_id: UUID) -> UUID:
         return uuid5(NAMESPACE_URL, f"qbtransfer:/connectors/{connector_id}/update-slot")
 
-    @event("Created")
+    @event(Created)
     def __init__(self, connector_id: UUID) -> None:
         self.connector_id = connector_id
         self.session_id: UUID | None = None
         self.registration_id: str | None = None
         self.last_session: dict[str, Any] | None = None
 
-    @event("Occupied")
+    @event(Occupied)
     def occupy(self, session_id: UUID, registration_id: str, at: datetime) -> None:
         """A session starts its update."""
         self.session_id, self.registration_id = session_id, registration_id
@@ -44,7 +59,7 @@ class UpdateSlot(Aggregate):
         if self.session_id == session_id:
             self._released(session_id=session_id, result=result, at=at)
 
-    @event("Released")
+    @event(Released)
     def _released(self, session_id: UUID, result: str, at: datetime) -> None:
         self.session_id = self.registration_id = None
         if self.last_session is not None:

@@ -21,6 +21,19 @@ def token_id(digest: str) -> UUID:
 class ApiToken(Aggregate):
     """A bearer token for the JSON API; the token itself is shown once and never stored."""
 
+    # -- events ------------------------------------------------------------------------
+
+    class Created(Aggregate.Created):
+        name: str
+        digest: str
+        created_at: datetime
+
+    class Revoked(Aggregate.Event):
+        at: datetime
+
+    class Used(Aggregate.Event):
+        at: datetime
+
     @staticmethod
     def create_id(name: str, digest: str, created_at: datetime) -> UUID:
         return token_id(digest)
@@ -35,7 +48,7 @@ class ApiToken(Aggregate):
             )
         return cls(name=name, digest=digest, created_at=now)
 
-    @event("Created")
+    @event(Created)
     def __init__(self, name: str, digest: str, created_at: datetime) -> None:
         self.name = name
         self.digest = digest
@@ -52,7 +65,7 @@ class ApiToken(Aggregate):
             raise Conflict(f"token {self.name!r} was already revoked on {self.revoked_at:%Y-%m-%d}")
         self._revoked(at=now)
 
-    @event("Revoked")
+    @event(Revoked)
     def _revoked(self, at: datetime) -> None:
         self.revoked_at = at
 
@@ -65,6 +78,6 @@ class ApiToken(Aggregate):
         self._used(at=now)
         return True
 
-    @event("Used")
+    @event(Used)
     def _used(self, at: datetime) -> None:
         self.last_used_at = at

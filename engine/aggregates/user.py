@@ -52,6 +52,21 @@ class User(Aggregate):
             user.password_expired = False
             user.failed_attempts = 0
 
+    # -- events ------------------------------------------------------------------------
+
+    class StatusChanged(Aggregate.Event):
+        status: str
+
+    class PasswordExpired(Aggregate.Event):
+        pass
+
+    class SignInFailed(Aggregate.Event):
+        attempts_left: int
+        at: datetime
+
+    class FailedAttemptsCleared(Aggregate.Event):
+        at: datetime
+
     @staticmethod
     def create_id(username: str) -> UUID:
         return user_id(username)
@@ -156,13 +171,13 @@ class User(Aggregate):
         if status != self.status:
             self._status_changed(status=status)
 
-    @event("StatusChanged")
+    @event(StatusChanged)
     def _status_changed(self, status: str) -> None:
         self.status = status
         if status == "active":
             self.failed_attempts = 0
 
-    @event("PasswordExpired")
+    @event(PasswordExpired)
     def expire_password(self) -> None:
         """Force a password change before the next sign-in."""
         self.password_expired = True
@@ -173,7 +188,7 @@ class User(Aggregate):
         self._sign_in_failed(attempts_left=attempts_left, at=at)
         return attempts_left
 
-    @event("SignInFailed")
+    @event(SignInFailed)
     def _sign_in_failed(self, attempts_left: int, at: datetime) -> None:
         self.failed_attempts += 1
         if attempts_left == 0:
@@ -184,7 +199,7 @@ class User(Aggregate):
         if self.failed_attempts:
             self._failed_attempts_cleared(at=at)
 
-    @event("FailedAttemptsCleared")
+    @event(FailedAttemptsCleared)
     def _failed_attempts_cleared(self, at: datetime) -> None:
         self.failed_attempts = 0
 

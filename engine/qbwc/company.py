@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from engine import planner
 from engine.aggregates import WebConnector
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession
 from engine.qbxml.parser import HostInfo, QbxmlParseError, parse_hcp
 from engine.qbxml.schema import version_number
 from engine.qwc import braced
+from engine.steps import registry
 from engine.text import bounded
 
 MAX_FIELD = 200  # what the HCP response tells about the host, as recorded
@@ -111,5 +111,5 @@ def check_company(
         )
     elif linked.get("qbxml_version") != version:
         connector.change_qbxml_version(version, product, now)
-    session.plan(planner.plan_steps(lists), now)
+    session.plan(registry.plan(lists), now)
     return None

@@ -5,13 +5,11 @@ why."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
-from engine import planner
 from engine.aggregates import WebConnector
 from engine.aggregates.exchange import Exchange
 from engine.aggregates.session import LAST_ERROR, RECEIVE, SEND, QbwcSession
@@ -21,6 +19,7 @@ from engine.qbwc.company import check_company
 from engine.qbwc.support import SessionSupport
 from engine.qbxml.parser import QbxmlParseError, parse_response
 from engine.qbxml.status import explain_hresult
+from engine.steps import pipeline
 from engine.text import bounded
 
 MAX_HRESULT_RETRIES = 2
@@ -62,9 +61,7 @@ class Conversation(SessionSupport):
             return next(iter(self.events.get(session.in_flight, lte=1))).request_xml
         if session.expected != SEND:
             return self._out_of_order(session, "sendRequestXML", now, "")
-        # Only the first message and the start of each step need the lists aggregate; the
-        # rest of a pass continues from the cursor alone.
-        lists = functools.cache(lambda: self._lists(session.connector_id))
+        context = self._step_context(session, now)
         to_save: list[Aggregate] = [session]
         if session.host is None:
             connector: WebConnector = self.repository.get(session.connector_id)
@@ -72,7 +69,7 @@ class Conversation(SessionSupport):
             problem = check_company(
                 session,
                 connector,
-                lists(),
+                context.lists(),
                 hcp_response,
                 company_file,
                 country,
@@ -86,13 +83,8 @@ class Conversation(SessionSupport):
                 to_save += self._release(session, "failed", now)
                 self.save(*to_save)
                 return ""
-        planned = planner.next_message(
-            session.steps,
-            session.cursor,
-            session.exchanges + 1,
-            lists,
-            session.qbxml_version or "13.0",
-        )
+        context.qbxml_version = session.qbxml_version or context.qbxml_version
+        planned = pipeline.next_message(session.steps, session.work, session.exchanges + 1, context)
         if planned is None:
             session.fail("Nothing is left to do in this session.", now)
             to_save += self._release(session, "completed", now)
@@ -108,8 +100,8 @@ class Conversation(SessionSupport):
             request_xml=planned.qbxml,
             sent_at=now,
         )
-        session.send(exchange.id, planned.purpose, planned.cursor, now)
-        self.save(*to_save, exchange)
+        session.send(exchange.id, planned.purpose, planned.work, now)
+        self.save(*to_save, *context.changed(), exchange)
         return planned.qbxml
 
     @command
@@ -133,24 +125,21 @@ class Conversation(SessionSupport):
         if session.expected != RECEIVE or session.in_flight is None:
             return self._out_of_order(session, "receiveResponseXML", now, -1)
         exchange: Exchange = self.repository.get(session.in_flight)
-        lists = self._lists(session.connector_id)
-        to_save: list[Aggregate] = [session, exchange, lists]
-        cursor = dict(session.cursor)
+        to_save: list[Aggregate] = [session, exchange]
         if hresult or not response:
             exchange.record_error(hresult, message, now)
-            cursor["attempts"] = cursor.get("attempts", 0) + 1
-            if cursor["attempts"] > MAX_HRESULT_RETRIES:
-                session.receive(exchange.id, cursor, session.progress, digest, now)
+            work = session.work.failed_attempt()
+            session.receive(exchange.id, work, session.progress, digest, now)
+            if work.attempts > MAX_HRESULT_RETRIES:
                 session.fail(
-                    f"QuickBooks could not process the {session.step} request "
-                    f"{cursor['attempts']} times in a row: {explain_hresult(hresult, message)}. "
+                    f"QuickBooks could not process the {session.purpose} request "
+                    f"{work.attempts} times in a row: {explain_hresult(hresult, message)}. "
                     "The session stopped; the next run tries again.",
                     now,
                 )
                 to_save += self._release(session, "failed", now)
                 self.save(*to_save)
                 return -1
-            session.receive(exchange.id, cursor, session.progress, digest, now)
             self.save(*to_save)
             return session.progress
         exchange.record_response(response, now)
@@ -161,10 +150,11 @@ class Conversation(SessionSupport):
             to_save += self._release(session, "failed", now)
             self.save(*to_save)
             return -1
-        cursor.pop("attempts", None)
-        cursor = planner.absorb(session.steps, cursor, parsed, lists, now)
-        done = planner.progress(session.steps, cursor)
-        session.receive(exchange.id, cursor, done, digest, now)
+        context = self._step_context(session, now)
+        work = pipeline.absorb(session.steps, session.work, exchange.request_ids, parsed, context)
+        done = pipeline.progress(session.steps, work)
+        session.receive(exchange.id, work, done, digest, now)
+        to_save += context.changed()
         if done >= 100:
             to_save += self._release(session, "completed", now)
         self.save(*to_save)
@@ -231,7 +221,7 @@ class Conversation(SessionSupport):
         if session.status == "refused":
             return _refusal_words(session)
         if session.result == "completed":
-            problems = session.cursor.get("problems", [])
+            problems = session.work.problems
             words = f"Sync completed: {session.exchanges} messages"
             return words + (
                 f"; {len(problems)} problem(s): " + "; ".join(problems) if problems else "."

@@ -10,9 +10,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from engine.aggregates.exchange import Exchange
+from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
+from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.steps.base import StepContext
 from engine.text import bounded
 
 MAX_RECORDED_REF = 40  # a registration id is 36 characters; anything else is cut
@@ -32,6 +35,8 @@ class SessionSupport:
     clock: Any
     repository: Any
     events: Any
+    directory: QuickBooksDirectory | None
+    catalog: PsaCatalog | None
 
     def _get(self, aggregate_id: UUID) -> Any:
         try:
@@ -44,6 +49,22 @@ class SessionSupport:
 
     def _lists(self, connector_id: UUID) -> QuickBooksLists:
         return self._get(QuickBooksLists.create_id(connector_id)) or QuickBooksLists(connector_id)
+
+    def _step_context(self, session: QbwcSession, now: datetime) -> StepContext:
+        """What the session's steps may use; the aggregates load only if a step asks."""
+        connector_id = session.connector_id
+        assert connector_id is not None  # only an authenticated session exchanges messages
+        return StepContext(
+            connector_id=connector_id,
+            now=now,
+            qbxml_version=session.qbxml_version or "13.0",
+            load_lists=lambda: self._lists(connector_id),
+            load_mapping=lambda: (
+                self._get(Mapping.create_id(connector_id)) or Mapping(connector_id)
+            ),
+            directory=self.directory,
+            catalog=self.catalog,
+        )
 
     def _session(self, registration_ref: str, ticket: str) -> QbwcSession | None:
         """The session a ticket names, if it was issued for this registration's URL."""

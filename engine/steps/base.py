@@ -1,0 +1,135 @@
+"""What a step is, what it is given, and what it gives back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from lxml import etree
+
+from engine.aggregates.mapping import Mapping
+from engine.aggregates.quickbooks_lists import QuickBooksLists
+from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.qbxml.parser import Response
+
+
+class StepState(Protocol):
+    """A step's state between two messages: a frozen dataclass that writes itself to JSON under
+    its `KIND` and `VERSION`, and is read back by the class method `from_json` (which accepts
+    every earlier version)."""
+
+    KIND: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    def to_json(self) -> dict[str, Any]:
+        """The state's fields as JSON values (without the kind and version)."""
+        ...
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], version: int) -> Self:
+        """A state written by `to_json` in `version` (or an earlier shape)."""
+        ...
+
+
+S = TypeVar("S", bound=StepState)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One qbXML request a step wants sent, and the most its answer can weigh in bytes (the
+    pipeline puts several requests in one message only while their answers fit its budget)."""
+
+    element: etree._Element
+    answer_bound: int
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[S]):
+    """What an answer did to a step: its new state, whether it is finished, a problem to show
+    the admin, and (once finished) how many records it recorded."""
+
+    state: S
+    finished: bool = False
+    problem: str | None = None
+    recorded: int | None = None
+
+
+class Step(Protocol[S]):
+    """One kind of work in a session. The pipeline calls `start` once, then `request` and
+    `absorb` in turn until an outcome says the step is finished. A step changes the engine
+    only through the context's aggregates, whose events are saved with the session's."""
+
+    name: str
+
+    def start(self, context: StepContext) -> S:
+        """The state before the first request (filters that must stay fixed for the pass)."""
+        ...
+
+    def request(self, state: S, context: StepContext, request_id: str) -> Request:
+        """The next request of this step."""
+        ...
+
+    def absorb(self, state: S, response: Response, context: StepContext) -> Outcome[S]:
+        """QuickBooks' answer to the request: the new state, and what it recorded."""
+        ...
+
+    def progress(self, state: S) -> float:
+        """How far the step is, from 0.0 to 1.0 (an estimate, for QBWC's progress bar)."""
+        ...
+
+
+@dataclass
+class StepContext:
+    """What a step may use: the session's facts, and ports to what the engine knows. The
+    aggregates are loaded on first use, once per call, and saved by the conversation with the
+    session (`changed`)."""
+
+    connector_id: UUID
+    now: datetime
+    qbxml_version: str
+    load_lists: Callable[[], QuickBooksLists]
+    load_mapping: Callable[[], Mapping]
+    directory: QuickBooksDirectory | None = None
+    catalog: PsaCatalog | None = None
+    _loaded: dict[str, Aggregate] = field(default_factory=dict)
+
+    def lists(self) -> QuickBooksLists:
+        """The connector's QuickBooks lists (watermarks and what a sync has seen)."""
+        lists = self._loaded.get("lists")
+        if lists is None:
+            lists = self._loaded["lists"] = self.load_lists()
+        assert isinstance(lists, QuickBooksLists)
+        return lists
+
+    def mapping(self) -> Mapping:
+        """The connector's mappings from PSA codes to QuickBooks records."""
+        mapping = self._loaded.get("mapping")
+        if mapping is None:
+            mapping = self._loaded["mapping"] = self.load_mapping()
+        assert isinstance(mapping, Mapping)
+        return mapping
+
+    def find(self, list_name: str, name_or_list_id: str) -> dict[str, Any] | None:
+        """A QuickBooks record of this connector's company file, by ListID or by full name."""
+        if self.directory is None:
+            raise LookupError("this engine was built without the QuickBooks-lists read model")
+        return self.directory.find(self.connector_id, list_name, name_or_list_id)
+
+    def ready_documents(self, kind: str) -> list[dict[str, Any]]:
+        """The PSA documents of `kind` marked ready to transfer through this connector."""
+        if self.catalog is None:
+            raise LookupError("this engine was built without the PSA read model")
+        return [
+            record
+            for record in self.catalog.records_of(kind)
+            if record.get("status") == "ready"
+            and record.get("connector_id") in (None, str(self.connector_id))
+        ]
+
+    def changed(self) -> list[Aggregate]:
+        """The aggregates steps loaded and may have changed, to save with the session."""
+        return [a for a in self._loaded.values() if a.pending_events]

@@ -15,6 +15,7 @@ from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
 from engine.errors import InvalidValue, NotFound
+from engine.kinds import TransferKind
 from engine.loading import load
 from engine.qwc import QwcSpec, build_qwc, check_app_url
 from engine.text import excerpt
@@ -121,9 +122,9 @@ class ConnectorCommands:
         unknown = set(transfers) - set(TRANSFER_KINDS)
         if unknown:
             raise InvalidValue(f"unknown transfer kind {excerpt(sorted(unknown)[0])}")
-        if transfers.get("purchase_orders") is True:
+        if transfers.get(TransferKind.PURCHASE_ORDERS) is True:
             account.claim_inventory(connector.id)
-        elif transfers.get("purchase_orders") is False:
+        elif transfers.get(TransferKind.PURCHASE_ORDERS) is False:
             account.release_inventory(connector.id)
         connector.change_transfers(transfers)
         if sync_inventory_now:

@@ -15,6 +15,7 @@ from engine.errors import NotFound
 from engine.mapping import CATEGORIES, category, resolve_target, target_exists
 from engine.ports import PsaCatalog, QuickBooksDirectory
 from engine.psa import KINDS, display_name
+from engine.queue import Routing
 from engine.text import excerpt
 
 
@@ -128,8 +129,9 @@ class MappingCommands:
         return readiness.check(
             readiness.Context(
                 connector=connector,
-                default_connector_id=account.default_connector_id,
-                inventory_connector_id=account.inventory_connector_id,
+                routing=Routing(
+                    connector.id, account.default_connector_id, account.inventory_connector_id
+                ),
                 mapping=self._mapping(connector.id),
                 directory=directory,
                 catalog=catalog,

@@ -11,26 +11,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
-from engine import naming
+from engine import naming, queue
 from engine.aggregates import WebConnector
 from engine.aggregates.mapping import Mapping
+from engine.kinds import TransferKind
 from engine.mapping import DO_NOT_TRANSFER, target_exists
 from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.queue import Routing
 
-TYPES = ("invoices", "timesheets", "expense_reports", "purchase_orders", "inventory_sync")
+INVENTORY_SYNC = "inventory_sync"  # reported beside the transfer kinds, with purchase orders
+TYPES = (*TransferKind, INVENTORY_SYNC)
 COGS, ASSET, INCOME = "CostOfGoodsSold", "OtherCurrentAsset", "Income"
 REQUIRED_ACCOUNTS = {
-    "invoices": [("Autotask Other", INCOME), ("Inventory Adjustment", COGS)],
-    "timesheets": [("Autotask Other", INCOME)],
-    "expense_reports": [("Autotask Other", INCOME)],
-    "purchase_orders": [
+    TransferKind.INVOICES: [("Autotask Other", INCOME), ("Inventory Adjustment", COGS)],
+    TransferKind.TIMESHEETS: [("Autotask Other", INCOME)],
+    TransferKind.EXPENSE_REPORTS: [("Autotask Other", INCOME)],
+    TransferKind.PURCHASE_ORDERS: [
         ("Autotask Other", INCOME),
         ("Cost of Goods Sold", COGS),
         ("Inventory Asset", ASSET),
     ],
-    "inventory_sync": [
+    INVENTORY_SYNC: [
         ("Cost of Goods Sold", COGS),
         ("Inventory Adjustment", COGS),
         ("Inventory Asset", ASSET),
@@ -60,8 +62,7 @@ class Context:
     """Everything the check reads, in one place."""
 
     connector: WebConnector
-    default_connector_id: UUID | None
-    inventory_connector_id: UUID | None
+    routing: Routing
     mapping: Mapping
     directory: QuickBooksDirectory
     catalog: PsaCatalog
@@ -71,13 +72,6 @@ class Context:
         if kind not in self.psa:
             self.psa[kind] = {r["psa_id"]: r for r in self.catalog.records_of(kind)}
         return self.psa[kind]
-
-    def owns(self, record: dict[str, Any] | None) -> bool:
-        """True when an organization's or resource's work goes to this connector."""
-        assigned = (record or {}).get("connector_id")
-        if assigned:
-            return assigned == str(self.connector.id)
-        return self.connector.id == self.default_connector_id
 
     def find(self, list_name: str, name: str) -> dict[str, Any] | None:
         return self.directory.find(self.connector.id, list_name, name)
@@ -93,11 +87,11 @@ def check(ctx: Context) -> dict[str, Any]:
     """The readiness report of one connector."""
     c = ctx.connector
     enabled = {
-        "invoices": c.transfers["invoices"],
-        "timesheets": c.transfers["timesheets"],
-        "expense_reports": c.transfers["expense_reports"],
-        "purchase_orders": c.transfers["purchase_orders"],
-        "inventory_sync": c.transfers["purchase_orders"],
+        TransferKind.INVOICES: c.transfers[TransferKind.INVOICES],
+        TransferKind.TIMESHEETS: c.transfers[TransferKind.TIMESHEETS],
+        TransferKind.EXPENSE_REPORTS: c.transfers[TransferKind.EXPENSE_REPORTS],
+        TransferKind.PURCHASE_ORDERS: c.transfers[TransferKind.PURCHASE_ORDERS],
+        INVENTORY_SYNC: c.transfers[TransferKind.PURCHASE_ORDERS],
     }
     reports = {t: TypeReport(enabled[t]) for t in TYPES}
     linked = c.company_file is not None
@@ -111,12 +105,12 @@ def check(ctx: Context) -> dict[str, Any]:
             )
         else:
             _accounts(ctx, kind, report)
-    _invoices(ctx, reports["invoices"], linked)
-    _timesheets(ctx, reports["timesheets"], linked)
-    _expense_reports(ctx, reports["expense_reports"], linked)
-    _purchase_orders(ctx, reports["purchase_orders"], linked)
+    _invoices(ctx, reports[TransferKind.INVOICES], linked)
+    _timesheets(ctx, reports[TransferKind.TIMESHEETS], linked)
+    _expense_reports(ctx, reports[TransferKind.EXPENSE_REPORTS], linked)
+    _purchase_orders(ctx, reports[TransferKind.PURCHASE_ORDERS], linked)
     if c.sync_inventory_requested:
-        reports["inventory_sync"].note(
+        reports[INVENTORY_SYNC].note(
             "a full inventory sync runs at the next QBWC run; "
             "QuickBooks must be in single-user mode"
         )
@@ -140,7 +134,7 @@ def _accounts(ctx: Context, kind: str, report: TypeReport) -> None:
             )
         elif actual != account_type:
             report.block(f"QuickBooks account {name!r} is of type {actual}, not {account_type}")
-    if kind in ("purchase_orders", "inventory_sync"):
+    if kind in (TransferKind.PURCHASE_ORDERS, INVENTORY_SYNC):
         income = ctx.connector.income_account
         if income and ctx.find("accounts", income) is None:
             report.block(
@@ -152,21 +146,14 @@ def _accounts(ctx: Context, kind: str, report: TypeReport) -> None:
             )
 
 
-def _ready(ctx: Context, kind: str) -> list[dict[str, Any]]:
-    return [r for r in ctx.records(kind).values() if r.get("status") == "ready"]
-
-
 def _queued_here(
-    ctx: Context, report: TypeReport, kind: str, party_field: str, party_kind: str
+    ctx: Context, report: TypeReport, kind: TransferKind
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any], Any]]:
-    """(document, its data, its organization or resource) for each ready document whose party
-    sends its work to this connector; counts them in the report."""
-    for document in _ready(ctx, kind):
-        data = document["data"]
-        party = ctx.records(party_kind).get(data[party_field])
-        if ctx.owns(party):
-            report.documents_ready += 1
-            yield document, data, party
+    """(document, its data, its organization or resource) for each ready document that goes
+    through this connector; counts them in the report."""
+    for document, party in queue.ready_here(ctx.records, kind, ctx.routing):
+        report.documents_ready += 1
+        yield document, document["data"], party
 
 
 def _customer(
@@ -213,9 +200,7 @@ def _customer(
 def _invoices(ctx: Context, report: TypeReport, linked: bool) -> None:
     convention, overflow = ctx.connector.item_naming, ctx.connector.name_overflow
     codes = ctx.records("billing_codes")
-    for _invoice, data, org in _queued_here(
-        ctx, report, "invoices", "organization_id", "organizations"
-    ):
+    for _invoice, data, org in _queued_here(ctx, report, TransferKind.INVOICES):
         where = f"invoice {data['number']}"
         customer = _customer(ctx, report, data["organization_id"], where, linked)
         org_data = (org or {}).get("data", {})
@@ -274,9 +259,7 @@ def _person(
 
 def _timesheets(ctx: Context, report: TypeReport, linked: bool) -> None:
     payroll = ctx.records("payroll_categories")
-    for sheet, data, resource in _queued_here(
-        ctx, report, "timesheets", "resource_id", "resources"
-    ):
+    for sheet, data, resource in _queued_here(ctx, report, TransferKind.TIMESHEETS):
         where = f"timesheet {sheet['psa_id']}"
         if not linked:
             continue
@@ -307,9 +290,7 @@ def _timesheets(ctx: Context, report: TypeReport, linked: bool) -> None:
 
 def _expense_reports(ctx: Context, report: TypeReport, linked: bool) -> None:
     categories = ctx.records("expense_categories")
-    for expense, data, resource in _queued_here(
-        ctx, report, "expense_reports", "resource_id", "resources"
-    ):
+    for expense, data, resource in _queued_here(ctx, report, TransferKind.EXPENSE_REPORTS):
         where = f"expense report {expense['psa_id']}"
         reimbursable = sum(
             (Decimal(i["amount"]) for i in data["items"] if i.get("reimbursable", True)), Decimal(0)
@@ -348,16 +329,14 @@ def _expense_reports(ctx: Context, report: TypeReport, linked: bool) -> None:
 
 
 def _purchase_orders(ctx: Context, report: TypeReport, linked: bool) -> None:
-    if ctx.inventory_connector_id != ctx.connector.id:
+    if ctx.routing.inventory_connector_id != ctx.connector.id:
         report.note(
             "purchase orders are transferred only by the connector that has "
             '"transfer purchase orders & sync inventory" on'
         )
         return
     products = ctx.records("products")
-    for order in _ready(ctx, "purchase_orders"):
-        data = order["data"]
-        report.documents_ready += 1
+    for _order, data, _ in _queued_here(ctx, report, TransferKind.PURCHASE_ORDERS):
         where = f"purchase order {data['number']}"
         if len(data["vendor_name"]) > naming.VENDOR_NAME:
             text = (

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.aggregates import Account, Registration, User, WebConnector
+from engine.kinds import TransferKind
 from engine.qwc import braced
 
 
@@ -50,10 +51,10 @@ def connector_view(
         "file_id": braced(connector.file_id),
         "app_name": connector.app_name,
         "created_at": iso(connector.created_at),
-        "transfer_invoices": connector.transfers["invoices"],
-        "transfer_timesheets": connector.transfers["timesheets"],
-        "transfer_expense_reports": connector.transfers["expense_reports"],
-        "transfer_purchase_orders": connector.transfers["purchase_orders"],
+        "transfer_invoices": connector.transfers[TransferKind.INVOICES],
+        "transfer_timesheets": connector.transfers[TransferKind.TIMESHEETS],
+        "transfer_expense_reports": connector.transfers[TransferKind.EXPENSE_REPORTS],
+        "transfer_purchase_orders": connector.transfers[TransferKind.PURCHASE_ORDERS],
         "sync_inventory_on_next_run": connector.sync_inventory_requested,
         "income_account": connector.income_account,
         "emails": list(connector.emails),

@@ -13,6 +13,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from engine.aggregates.psa import Document, PsaRecord
+from engine.kinds import DocumentStatus
 from engine.psa import display_name
 from projections.base import ReadModelView
 
@@ -55,7 +56,8 @@ class PsaView(ReadModelView):
             tracking,
             (
                 "UPDATE {records} SET name = ?, data = ?, updated_at = ?, changed_after_transfer = "
-                "CASE WHEN status = 'transferred' THEN 1 ELSE changed_after_transfer END "
+                f"CASE WHEN status = '{DocumentStatus.TRANSFERRED}' THEN 1 "
+                "ELSE changed_after_transfer END "
                 "WHERE aggregate_id = ?",
                 (
                     display_name(row["kind"], event.data),
@@ -139,7 +141,7 @@ class PsaProjection(Projection[PsaView]):
 
     @process_event.register
     def _(self, e: Document.Imported, tracking: Tracking) -> None:
-        self.view.imported(e, tracking, "not_ready")
+        self.view.imported(e, tracking, DocumentStatus.NOT_READY)
 
     @process_event.register
     def _(self, e: PsaRecord.Changed, tracking: Tracking) -> None:
@@ -155,12 +157,12 @@ class PsaProjection(Projection[PsaView]):
 
     @process_event.register
     def _(self, e: Document.MarkedReadyToTransfer, tracking: Tracking) -> None:
-        self.view.set_status(e, tracking, "ready")
+        self.view.set_status(e, tracking, DocumentStatus.READY)
 
     @process_event.register
     def _(self, e: Document.Withdrawn, tracking: Tracking) -> None:
-        self.view.set_status(e, tracking, "withdrawn")
+        self.view.set_status(e, tracking, DocumentStatus.WITHDRAWN)
 
     @process_event.register
     def _(self, e: Document.MarkedTransferred, tracking: Tracking) -> None:
-        self.view.set_status(e, tracking, "transferred")
+        self.view.set_status(e, tracking, DocumentStatus.TRANSFERRED)

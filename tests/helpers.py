@@ -200,6 +200,7 @@ class StepDriver:
         from datetime import UTC, datetime
 
         from engine.aggregates.mapping import Mapping
+        from engine.queue import Routing
         from engine.steps.base import StepContext
         from engine.steps.pipeline import SessionWork
 
@@ -212,6 +213,7 @@ class StepDriver:
             qbxml_version="13.0",
             load_lists=lambda: lists,
             load_mapping=lambda: Mapping(lists.connector_id),
+            load_routing=lambda: Routing(lists.connector_id, lists.connector_id, None),
         )
 
     def send(self):

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, g, jsonify
 
 from engine.errors import InvalidValue
+from engine.kinds import TransferKind
 from web import get_engine, get_settings
 from web.api_common import api_blueprint
 from web.api_common import body as _body
@@ -85,10 +86,10 @@ def change_user(username: str):
 # -- connectors --------------------------------------------------------------------------------
 
 SETTING_FIELDS = {
-    "transfer_invoices": "invoices",
-    "transfer_timesheets": "timesheets",
-    "transfer_expense_reports": "expense_reports",
-    "transfer_purchase_orders": "purchase_orders",
+    "transfer_invoices": TransferKind.INVOICES,
+    "transfer_timesheets": TransferKind.TIMESHEETS,
+    "transfer_expense_reports": TransferKind.EXPENSE_REPORTS,
+    "transfer_purchase_orders": TransferKind.PURCHASE_ORDERS,
 }
 
 

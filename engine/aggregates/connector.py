@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from engine.errors import InvalidValue
+from engine.kinds import TransferKind
 from engine.naming import ITEM_NAMING, OVERFLOW_POLICIES
 from engine.text import excerpt
 
@@ -22,7 +23,7 @@ EMAIL_PATTERN = re.compile(
 )
 
 # The transfer kinds a connector can switch on, in the order the edit page shows them.
-TRANSFER_KINDS = ("invoices", "timesheets", "expense_reports", "purchase_orders")
+TRANSFER_KINDS = tuple(TransferKind)
 
 
 def check_connector_name(name: str) -> str:
@@ -171,12 +172,12 @@ class WebConnector(Aggregate):
     @event(TransferOptionsChanged)
     def _transfer_options_changed(self, changes: dict[str, bool]) -> None:
         self.transfers.update(changes)
-        if not self.transfers["purchase_orders"]:
+        if not self.transfers[TransferKind.PURCHASE_ORDERS]:
             self.sync_inventory_requested = False
 
     def request_inventory_sync(self) -> None:
         """Ask for a full inventory sync during the next QuickBooks-initiated communication."""
-        if not self.transfers["purchase_orders"]:
+        if not self.transfers[TransferKind.PURCHASE_ORDERS]:
             raise InvalidValue(
                 f"web connector {self.name!r} does not transfer purchase orders & sync "
                 "inventory; turn that on before asking for an inventory sync"

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from engine.errors import Conflict, InvalidValue
+from engine.kinds import DocumentStatus, TransferKind
 from engine.psa import KINDS
 
 
@@ -125,7 +126,7 @@ class Document(Aggregate):
         self.psa_id = psa_id
         self.data = data
         self.imported_at = imported_at
-        self.status = "not_ready"
+        self.status = DocumentStatus.NOT_READY
         self.changed_after_transfer = False
         self.quickbooks: dict[str, Any] | None = None
 
@@ -133,52 +134,55 @@ class Document(Aggregate):
     def change(self, data: dict[str, Any], changes: dict[str, list[Any]], at: datetime) -> None:
         """A later import brought different values."""
         self.data = data
-        if self.status == "transferred":
+        if self.status == DocumentStatus.TRANSFERRED:
             self.changed_after_transfer = True
 
     def check_can_be_ready(self) -> None:
         """Refuse to queue what QuickBooks must not get."""
         label = f"{KINDS[self.kind].singular} {self.psa_id}"
-        if self.status == "transferred":
+        if self.status == DocumentStatus.TRANSFERRED:
             raise Conflict(f"{label} was already transferred to QuickBooks")
-        if self.kind in ("timesheets", "expense_reports") and self.data.get("status") != "approved":
+        if (
+            self.kind in (TransferKind.TIMESHEETS, TransferKind.EXPENSE_REPORTS)
+            and self.data.get("status") != "approved"
+        ):
             raise InvalidValue(
                 f"{label} is {self.data.get('status')}; only approved "
                 f"{KINDS[self.kind].singular}s can be transferred"
             )
-        if self.kind == "purchase_orders" and self.data.get("status") == "canceled":
+        if self.kind == TransferKind.PURCHASE_ORDERS and self.data.get("status") == "canceled":
             raise InvalidValue(f"{label} is canceled; canceled purchase orders are not transferred")
 
     def mark_ready(self, by: str, at: datetime) -> bool:
         """Queue the document for its connector's next QBWC run; False if it already was."""
         self.check_can_be_ready()
-        if self.status == "ready":
+        if self.status == DocumentStatus.READY:
             return False
         self._marked_ready(by=by, at=at)
         return True
 
     @event(MarkedReadyToTransfer)
     def _marked_ready(self, by: str, at: datetime) -> None:
-        self.status = "ready"
+        self.status = DocumentStatus.READY
 
     def withdraw(self, by: str, at: datetime) -> None:
         """Take the document off the queue."""
         label = f"{KINDS[self.kind].singular} {self.psa_id}"
-        if self.status == "transferred":
+        if self.status == DocumentStatus.TRANSFERRED:
             raise Conflict(f"{label} was already transferred to QuickBooks")
-        if self.status != "ready":
+        if self.status != DocumentStatus.READY:
             raise Conflict(f"{label} is not ready to transfer, so there is nothing to withdraw")
         self._withdrawn(by=by, at=at)
 
     @event(Withdrawn)
     def _withdrawn(self, by: str, at: datetime) -> None:
-        self.status = "withdrawn"
+        self.status = DocumentStatus.WITHDRAWN
 
     def mark_transferred(
         self, connector_id: UUID, reference: dict[str, Any], by: str, at: datetime
     ) -> None:
         """Record that the document is in QuickBooks (by a transfer, or entered by hand)."""
-        if self.status == "transferred":
+        if self.status == DocumentStatus.TRANSFERRED:
             raise Conflict(
                 f"{KINDS[self.kind].singular} {self.psa_id} is already marked transferred"
             )
@@ -188,6 +192,6 @@ class Document(Aggregate):
     def _marked_transferred(
         self, connector_id: UUID, reference: dict[str, Any], by: str, at: datetime
     ) -> None:
-        self.status = "transferred"
+        self.status = DocumentStatus.TRANSFERRED
         self.changed_after_transfer = False
         self.quickbooks = {"connector_id": str(connector_id), **reference}

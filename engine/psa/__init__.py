@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from engine.kinds import TransferKind
+
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 FORMAT = "qbtransfer-psa/1"
 
@@ -33,10 +35,10 @@ KINDS = {
         Kind("expense_categories", "expense category"),
         Kind("payroll_categories", "payroll category"),
         Kind("products", "product"),
-        Kind("invoices", "invoice", document=True),
-        Kind("timesheets", "timesheet", document=True),
-        Kind("expense_reports", "expense report", document=True),
-        Kind("purchase_orders", "purchase order", document=True),
+        Kind(TransferKind.INVOICES, "invoice", document=True),
+        Kind(TransferKind.TIMESHEETS, "timesheet", document=True),
+        Kind(TransferKind.EXPENSE_REPORTS, "expense report", document=True),
+        Kind(TransferKind.PURCHASE_ORDERS, "purchase order", document=True),
     )
 }
 DOCUMENT_KINDS = tuple(k for k, kind in KINDS.items() if kind.document)
@@ -44,24 +46,24 @@ DOCUMENT_KINDS = tuple(k for k, kind in KINDS.items() if kind.document)
 # Which fields point at which kind. "lines[]" means every element of the list "lines".
 REFERENCES: dict[str, list[tuple[str, str]]] = {
     "organizations": [("parent_organization_id", "organizations")],
-    "invoices": [
+    TransferKind.INVOICES: [
         ("organization_id", "organizations"),
         ("lines[].billing_code_id", "billing_codes"),
         ("lines[].line_of_business_id", "lines_of_business"),
         ("lines[].product_id", "products"),
     ],
-    "timesheets": [
+    TransferKind.TIMESHEETS: [
         ("resource_id", "resources"),
         ("entries[].organization_id", "organizations"),
         ("entries[].billing_code_id", "billing_codes"),
         ("entries[].payroll_category_id", "payroll_categories"),
     ],
-    "expense_reports": [
+    TransferKind.EXPENSE_REPORTS: [
         ("resource_id", "resources"),
         ("items[].expense_category_id", "expense_categories"),
         ("items[].organization_id", "organizations"),
     ],
-    "purchase_orders": [
+    TransferKind.PURCHASE_ORDERS: [
         ("ship_to_organization_id", "organizations"),
         ("lines[].product_id", "products"),
         ("received[].product_id", "products"),
@@ -116,9 +118,9 @@ def display_name(kind: str, data: dict[str, Any]) -> str:
     """How people recognise a record: its name, number or person."""
     if kind == "resources":
         return ", ".join(p for p in (data.get("last_name"), data.get("first_name")) if p)
-    if kind in ("invoices", "purchase_orders"):
+    if kind in (TransferKind.INVOICES, TransferKind.PURCHASE_ORDERS):
         return str(data.get("number", ""))
-    if kind == "timesheets":
+    if kind == TransferKind.TIMESHEETS:
         period = f"{data.get('period_start', '')}..{data.get('period_end', '')}"
         return f"{data.get('resource_id', '')} {period}"
     if kind == "lines_of_business" and data.get("division"):

@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from engine.aggregates.psa import Document, PsaRecord, diff
 from engine.errors import InvalidValue
+from engine.kinds import DocumentStatus
 from engine.psa import DECIMAL_FIELDS, KINDS, record_id
 from engine.psa.validation import Problem, record_problems, schema_problems, text_problems
 
@@ -186,7 +187,7 @@ def _plan_record(
     if (
         isinstance(aggregate, Document)
         and record.get("ready_to_transfer")
-        and (aggregate.status == "not_ready")
+        and (aggregate.status == DocumentStatus.NOT_READY)
     ):
         aggregate.mark_ready(by, now)
         plan.marked_ready.append(label)

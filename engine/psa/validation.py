@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import InvalidValue
+from engine.kinds import TransferKind
 from engine.psa import DOCUMENT_KINDS, FORMAT, KINDS, REFERENCES, schema
 from engine.text import excerpt, unstorable, walk_strings
 
@@ -19,7 +20,7 @@ from engine.text import excerpt, unstorable, walk_strings
 class Problem:
     """One thing wrong with one record of an import file."""
 
-    kind: str  # "invoices", or "file" for the file as a whole
+    kind: str  # TransferKind.INVOICES, or "file" for the file as a whole
     psa_id: str | None
     field: str
     message: str
@@ -59,7 +60,7 @@ def text_problems(data: dict[str, Any]) -> list[Problem]:
 
 
 def _locate(data: dict[str, Any], path: str) -> tuple[str, str | None, str]:
-    """("invoices", "INV-1", "lines[0].desc") for "invoices[3].lines[0].desc"."""
+    """(TransferKind.INVOICES, "INV-1", "lines[0].desc") for "invoices[3].lines[0].desc"."""
     head, _, rest = path.partition("[")
     if head in KINDS and rest and "]" in rest:
         index_text, _, field = rest.partition("]")
@@ -186,15 +187,19 @@ def _dates(record: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]
 
 def _document_rules(kind: str, record: dict[str, Any]) -> Iterator[tuple[str, str]]:
     ready = record.get("ready_to_transfer", False)
-    if kind in ("timesheets", "expense_reports") and ready and record.get("status") != "approved":
+    if (
+        kind in (TransferKind.TIMESHEETS, TransferKind.EXPENSE_REPORTS)
+        and ready
+        and record.get("status") != "approved"
+    ):
         yield (
             "ready_to_transfer",
             f"marked ready but {record.get('status')}: only approved "
             f"{KINDS[kind].singular}s can be transferred",
         )
-    if kind == "purchase_orders" and ready and record.get("status") == "canceled":
+    if kind == TransferKind.PURCHASE_ORDERS and ready and record.get("status") == "canceled":
         yield "ready_to_transfer", "canceled purchase orders are not transferred"
-    if kind == "timesheets":
+    if kind == TransferKind.TIMESHEETS:
         start, end = record["period_start"], record["period_end"]
         if end < start:
             yield "period_end", "is before period_start"
@@ -203,7 +208,7 @@ def _document_rules(kind: str, record: dict[str, Any]) -> Iterator[tuple[str, st
                 yield f"entries[{index}].hours", "QuickBooks does not take negative time"
             if not start <= entry["date"] <= end:
                 yield f"entries[{index}].date", f"{entry['date']} is outside the period"
-    if kind == "purchase_orders":
+    if kind == TransferKind.PURCHASE_ORDERS:
         ordered = set()
         for index, line in enumerate(record.get("lines", [])):
             ordered.add(line["product_id"])
@@ -219,5 +224,5 @@ def _document_rules(kind: str, record: dict[str, Any]) -> Iterator[tuple[str, st
                     f"received[{index}].product_id",
                     f"product {received['product_id']!r} is not on this purchase order",
                 )
-    if kind == "expense_reports" and Decimal(record.get("cash_advance", "0")) < 0:
+    if kind == TransferKind.EXPENSE_REPORTS and Decimal(record.get("cash_advance", "0")) < 0:
         yield "cash_advance", "a cash advance cannot be negative"

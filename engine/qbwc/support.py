@@ -15,6 +15,7 @@ from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
 from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.queue import Routing
 from engine.steps.base import StepContext
 from engine.text import bounded
 
@@ -62,9 +63,14 @@ class SessionSupport:
             load_mapping=lambda: (
                 self._get(Mapping.create_id(connector_id)) or Mapping(connector_id)
             ),
+            load_routing=lambda: self._routing(connector_id),
             directory=self.directory,
             catalog=self.catalog,
         )
+
+    def _routing(self, connector_id: UUID) -> Routing:
+        account = self._account()
+        return Routing(connector_id, account.default_connector_id, account.inventory_connector_id)
 
     def _session(self, registration_ref: str, ticket: str) -> QbwcSession | None:
         """The session a ticket names, if it was issued for this registration's URL."""

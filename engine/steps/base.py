@@ -11,10 +11,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from lxml import etree
 
+from engine import queue
 from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
+from engine.kinds import TransferKind
 from engine.ports import PsaCatalog, QuickBooksDirectory
 from engine.qbxml.parser import Response
+from engine.queue import Routing
 
 
 class StepState(Protocol):
@@ -93,9 +96,11 @@ class StepContext:
     qbxml_version: str
     load_lists: Callable[[], QuickBooksLists]
     load_mapping: Callable[[], Mapping]
+    load_routing: Callable[[], Routing]
     directory: QuickBooksDirectory | None = None
     catalog: PsaCatalog | None = None
     _loaded: dict[str, Aggregate] = field(default_factory=dict)
+    _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def lists(self) -> QuickBooksLists:
         """The connector's QuickBooks lists (watermarks and what a sync has seen)."""
@@ -119,16 +124,21 @@ class StepContext:
             raise LookupError("this engine was built without the QuickBooks-lists read model")
         return self.directory.find(self.connector_id, list_name, name_or_list_id)
 
-    def ready_documents(self, kind: str) -> list[dict[str, Any]]:
-        """The PSA documents of `kind` marked ready to transfer through this connector."""
+    def ready_documents(
+        self, kind: TransferKind
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """(document, its organization or resource) for each PSA document of `kind` marked
+        Ready to Transfer that goes through this connector."""
         if self.catalog is None:
             raise LookupError("this engine was built without the PSA read model")
-        return [
-            record
-            for record in self.catalog.records_of(kind)
-            if record.get("status") == "ready"
-            and record.get("connector_id") in (None, str(self.connector_id))
-        ]
+        catalog, cache = self.catalog, self._records
+
+        def records(psa_kind: str) -> dict[str, dict[str, Any]]:
+            if psa_kind not in cache:
+                cache[psa_kind] = {r["psa_id"]: r for r in catalog.records_of(psa_kind)}
+            return cache[psa_kind]
+
+        return list(queue.ready_here(records, kind, self.load_routing()))
 
     def changed(self) -> list[Aggregate]:
         """The aggregates steps loaded and may have changed, to save with the session."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from engine.errors import InvalidValue
+from engine.kinds import TransferKind
 from engine.settings import Settings
 from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
 from web.views import connector_detail, readiness
@@ -165,10 +166,10 @@ def set_(
     transfers = {
         kind: on_off(value)
         for kind, value in (
-            ("invoices", transfer_invoices),
-            ("timesheets", transfer_timesheets),
-            ("expense_reports", transfer_expense_reports),
-            ("purchase_orders", transfer_purchase_orders),
+            (TransferKind.INVOICES, transfer_invoices),
+            (TransferKind.TIMESHEETS, transfer_timesheets),
+            (TransferKind.EXPENSE_REPORTS, transfer_expense_reports),
+            (TransferKind.PURCHASE_ORDERS, transfer_purchase_orders),
         )
         if value is not None
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from engine.errors import InvalidValue
+from engine.kinds import DocumentStatus
 from engine.psa import DOCUMENT_KINDS, KINDS, schema
 from engine.psa.importing import ImportRefused
 from engine.psa_commands import document_kind
@@ -91,7 +92,7 @@ def documents() -> None:
 
 @documents.command("list")
 @click.option("--type", "document_type", help="invoice, timesheet, expense-report, purchase-order")
-@click.option("--status", type=click.Choice(["not_ready", "ready", "withdrawn", "transferred"]))
+@click.option("--status", type=click.Choice([s.value for s in DocumentStatus]))
 @json_option
 def documents_list_(document_type, status, as_json):
     """List imported documents."""

@@ -81,6 +81,14 @@ class TransferEngine(
         self.directory = directory
         self.catalog = catalog
 
+    def close(self) -> None:
+        """Close the event store and whatever the ports hold open."""
+        for port in (self.directory, self.catalog):
+            closing = getattr(port, "close", None)
+            if closing is not None:
+                closing()
+        super().close()
+
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON transcoder, guarded: see `engine.transcoding`."""
         transcoder = StorableJSONTranscoder()
@@ -102,7 +110,8 @@ class TransferEngine(
                 if e.originator_id == aggregate_id
             ):
                 continue
-            snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+            snapshot_class = getattr(type(aggregate), "Snapshot", None) or self.snapshot_class
+            assert snapshot_class is not None  # snapshotting is on (self.snapshots exists)
             self.snapshots.put([snapshot_class.take(aggregate)])
 
     # -- loading ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from engine.aggregates.connector import TRANSFER_KINDS, check_connector_name, pa
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
+from engine.core import Needs
 from engine.errors import InvalidValue, NotFound
 from engine.kinds import TransferKind
 from engine.loading import load
@@ -23,13 +24,8 @@ from engine.text import excerpt
 APP_DESCRIPTION = "Transfers PSA invoices, time and expenses into QuickBooks"
 
 
-class ConnectorCommands:
+class ConnectorCommands(Needs):
     """Everything an admin does to a web connector."""
-
-    # Provided by the TransferEngine (an eventsourcing Application): clock, repository, events,
-    # save(), _account() and _user().
-    clock: Any
-    repository: Any
 
     def _connector(self, ref: str | UUID, account: Account | None = None) -> WebConnector:
         """A connector by id, or by name as a convenience for people typing commands."""
@@ -260,7 +256,7 @@ class ConnectorCommands:
                 to_save.append(registration)
         lists = self._lists_of(connector.id)
         lists.reset("company file cleared", now)
-        mapping = self._mapping(connector.id)  # type: ignore[attr-defined]
+        mapping = self._mapping(connector.id)
         mapping.clear_all("the company file link was cleared", cleared_by, now)
         self.save(*to_save, lists, mapping)
         return self._connector_view(connector, account)

@@ -11,6 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from engine import readiness
 from engine.aggregates.mapping import Mapping
 from engine.commanding import command
+from engine.core import Needs
 from engine.errors import NotFound
 from engine.mapping import CATEGORIES, category, resolve_target, target_exists
 from engine.ports import PsaCatalog, QuickBooksDirectory
@@ -19,13 +20,8 @@ from engine.queue import Routing
 from engine.text import excerpt
 
 
-class MappingCommands:
+class MappingCommands(Needs):
     """What each PSA code stands for in a connector's QuickBooks company file."""
-
-    # Provided by the TransferEngine: clock, repository, save(), _account(), _connector(),
-    # _psa().
-    clock: Any
-    repository: Any
 
     def _mapping(self, connector_id: Any) -> Mapping:
         try:
@@ -54,12 +50,12 @@ class MappingCommands:
     ) -> dict[str, Any]:
         """Map a PSA code to a QuickBooks record named by ListID or full name."""
         cat = category(category_name)
-        connector = self._connector(connector_ref)  # type: ignore[attr-defined]
+        connector = self._connector(connector_ref)
         self._check_psa_id(cat, psa_id)
         target = resolve_target(cat, connector.id, quickbooks_ref, directory)
         mapping = self._mapping(connector.id)
         mapping.set(cat.name, psa_id, target, by, self.clock())
-        self.save(mapping)  # type: ignore[attr-defined]
+        self.save(mapping)
         return {
             "connector_id": str(connector.id),
             "category": cat.name,
@@ -73,13 +69,13 @@ class MappingCommands:
     ) -> dict[str, Any]:
         """Remove a mapping; the transfer falls back to the category's default."""
         cat = category(category_name)
-        connector = self._connector(connector_ref)  # type: ignore[attr-defined]
+        connector = self._connector(connector_ref)
         mapping = self._mapping(connector.id)
         if not mapping.clear(cat.name, psa_id, by, self.clock()):
             raise NotFound(
                 f"{cat.name} {excerpt(psa_id)} is not mapped on web connector {connector.name!r}"
             )
-        self.save(mapping)  # type: ignore[attr-defined]
+        self.save(mapping)
         return {
             "connector_id": str(connector.id),
             "category": cat.name,
@@ -98,13 +94,15 @@ class MappingCommands:
     ) -> dict[str, Any]:
         """Every PSA code of each category with what it maps to (or its default), and whether
         QuickBooks still has the record."""
-        connector = self._connector(connector_ref)  # type: ignore[attr-defined]
+        connector = self._connector(connector_ref)
         mapping = self._mapping(connector.id)
         names = [category(category_name).name] if category_name else list(CATEGORIES)
         out: dict[str, list[dict[str, Any]]] = {}
         for name in names:
             cat = CATEGORIES[name]
-            rows = [{"psa_id": fixed, "psa_name": fixed} for fixed in cat.fixed_ids]
+            rows: list[dict[str, Any]] = [
+                {"psa_id": fixed, "psa_name": fixed} for fixed in cat.fixed_ids
+            ]
             if cat.psa_kind is not None:
                 rows = [
                     {"psa_id": r["psa_id"], "psa_name": display_name(cat.psa_kind, r["data"])}
@@ -124,8 +122,8 @@ class MappingCommands:
         self, connector_ref: str, *, directory: QuickBooksDirectory, catalog: PsaCatalog
     ) -> dict[str, Any]:
         """Per transfer type, what blocks the connector's transfers."""
-        account = self._account()  # type: ignore[attr-defined]
-        connector = self._connector(connector_ref, account)  # type: ignore[attr-defined]
+        account = self._account()
+        connector = self._connector(connector_ref, account)
         return readiness.check(
             readiness.Context(
                 connector=connector,

@@ -10,6 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from engine.aggregates.psa import Document, PsaRecord
 from engine.commanding import command
+from engine.core import Needs
 from engine.errors import InvalidValue, NotFound
 from engine.psa import DOCUMENT_TYPES, KINDS, display_name, record_id
 from engine.psa.importing import ImportRefused, plan_import
@@ -28,12 +29,8 @@ def document_kind(document_type: str) -> str:
         ) from None
 
 
-class PsaCommands:
+class PsaCommands(Needs):
     """The PSA's records inside the engine."""
-
-    # Provided by the TransferEngine: clock, repository, save() and _connector().
-    clock: Any
-    repository: Any
 
     def _psa(self, kind: str, psa_id: str) -> PsaRecord | Document | None:
         try:
@@ -107,7 +104,7 @@ class PsaCommands:
     ) -> dict[str, Any]:
         """Record by hand that a document is already in QuickBooks (so it is never sent)."""
         document: Document = self._psa_or_refuse(document_kind(document_type), psa_id)
-        connector = self._connector(connector_ref)  # type: ignore[attr-defined]
+        connector = self._connector(connector_ref)
         reference = (reference or "").strip()
         if not reference:
             raise InvalidValue("give the QuickBooks reference (number or TxnID) it has there")
@@ -134,7 +131,7 @@ class PsaCommands:
         record: PsaRecord = self._psa_or_refuse(kind, psa_id)
         connector_id: UUID | None = None
         if connector_ref is not None:
-            connector = self._connector(connector_ref)  # type: ignore[attr-defined]
+            connector = self._connector(connector_ref)
             connector_id = None if connector.is_default else connector.id
         record.assign(connector_id, by, self.clock())
         self.save(record)

@@ -152,7 +152,7 @@ def validate_qwc(text: str | bytes) -> list[str]:
         root = etree.fromstring(text.encode() if isinstance(text, str) else text, _PARSER)
     except etree.XMLSyntaxError as exc:
         return [f"not well-formed XML: {exc}"]
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # lxml-stubs lack it
         return ["the file has a DOCTYPE; QBWC files must not"]
     if root.tag != "QBWCXML":
         return [f"the root element is <{root.tag}>, not <QBWCXML>"]
@@ -220,7 +220,7 @@ def _check_scheduler(scheduler: etree._Element) -> list[str]:
     for child in children:
         if child.tag not in ("RunEveryNMinutes", "RunEveryNSeconds"):
             problems.append(f"unknown element <Scheduler><{child.tag}>")
-        elif not (child.text or "").strip().isdigit() or int(child.text) < 1:
+        elif not (child.text or "").strip().isdigit() or int(child.text or "0") < 1:
             problems.append(f"<{child.tag}> must be a positive whole number")
     if len(children) != 1:
         problems.append(

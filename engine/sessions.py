@@ -7,17 +7,15 @@ from uuid import UUID
 
 from engine.aggregates.exchange import Exchange
 from engine.aggregates.session import QbwcSession, session_id_for
+from engine.core import Needs
 from engine.errors import NotFound
 from engine.loading import load
 from engine.text import excerpt
 from engine.views import iso
 
 
-class SessionQueries:
+class SessionQueries(Needs):
     """Sessions and their exchanges, read from the event store word for word."""
-
-    repository: Any
-    events: Any
 
     def get_session_id(self, ticket: str) -> str:
         """The session a ticket belongs to (the ticket itself is never stored)."""

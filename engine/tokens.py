@@ -13,16 +13,14 @@ from engine import passwords
 from engine.aggregates import ApiToken
 from engine.aggregates.token import token_id
 from engine.commanding import command
+from engine.core import Needs
 from engine.errors import Conflict, NotFound
 from engine.text import excerpt
 
 
-class TokenCommands:
+class TokenCommands(Needs):
     """The API-token commands of the TransferEngine."""
 
-    # Provided by the TransferEngine.
-    clock: Any
-    repository: Any
     save: Any
     _account: Any
 

@@ -31,6 +31,11 @@ class ReadModelView(TrackingRecorder):
 
     TABLES: ClassVar[dict[str, str]] = {}  # table -> column definitions (portable SQL)
     INDEXES: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"
+    # What the concrete recorder (SQLite's or PostgreSQL's) it is mixed with provides.
+    datastore: Any
+
+    def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        raise NotImplementedError
 
     @classmethod
     def all_tables(cls) -> dict[str, str]:

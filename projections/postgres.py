@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composed
 
 from projections.base import ReadModelView
 
@@ -21,7 +21,7 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
         for name in self.all_tables():
             self.check_identifier_length(f"{self.prefix}_{name}")
         # The library's create_table() wants psycopg SQL objects, not plain strings.
-        self.sql_create_statements.extend(SQL(s) for s in self._create_statements())
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in self._create_statements())
 
     def table(self, name: str) -> str:
         return f'"{self.datastore.schema}"."{self.prefix}_{name}"'

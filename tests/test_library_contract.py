@@ -21,3 +21,14 @@ def test_take_snapshots_is_still_the_hook_save_calls():
     ]
     assert callers, "eventsourcing no longer calls Application._take_snapshots"
     assert TransferEngine._take_snapshots is not Application._take_snapshots
+
+
+def test_insert_tracking_still_writes_a_position_inside_the_callers_transaction():
+    # A read model writes its rows and its tracking position in one transaction
+    # (projections/base.py ReadModelView.write); the public insert_tracking() opens its own.
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+    for recorder in (SQLiteTrackingRecorder, PostgresTrackingRecorder):
+        parameters = list(inspect.signature(recorder._insert_tracking).parameters)
+        assert len(parameters) == 3 and parameters[-1] == "tracking", recorder

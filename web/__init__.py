@@ -96,7 +96,9 @@ class _EngineHolder:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = TransferEngine(env=self._settings.eventstore_env())
+                    from web.bootstrap import bootstrap
+
+                    self._engine = bootstrap(self._settings)
         return self._engine
 
     def view(self, name: str) -> Any:

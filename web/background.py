@@ -12,9 +12,9 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.application import TransferEngine
 from engine.settings import Settings
 from projections.runtime import running_projections
+from web.bootstrap import bootstrap
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Background:
 def start_background(settings: Settings) -> Background:
     """Start every read model's runner and the scheduler with every registered job."""
     stack = contextlib.ExitStack()
-    engine = stack.enter_context(contextlib.closing(TransferEngine(env=settings.eventstore_env())))
+    engine = stack.enter_context(contextlib.closing(bootstrap(settings)))
     runners = stack.enter_context(running_projections(settings, engine))
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in JOBS:

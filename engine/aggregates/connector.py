@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -129,13 +130,13 @@ class WebConnector(Aggregate):
         self.file_id = file_id  # the .qwc FileID: stable for the life of the connector
         self.created_at = created_at
         # Synchronisation starts disabled so mappings can be finished first.
-        self.transfers = dict.fromkeys(TRANSFER_KINDS, False)
+        self.transfers: dict[str, bool] = dict.fromkeys(TRANSFER_KINDS, False)
         self.sync_inventory_requested = False
         self.income_account: str | None = None
         self.emails: list[str] = []
         self.transfer_taxes_directly = False
         self.auto_run_minutes = DEFAULT_AUTO_RUN_MINUTES
-        self.registrations: list[dict[str, object]] = []
+        self.registrations: list[dict[str, Any]] = []
         self.company_file: dict[str, object] | None = None
         self.item_naming = "billing-code"
         self.name_overflow = "fail"

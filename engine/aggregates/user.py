@@ -210,4 +210,4 @@ def _masked_password_set_repr(self: User.PasswordSet) -> str:
 
 # The hash must never reach a log line. Set after the class body because eventsourcing
 # re-derives nested event classes as dataclasses, which would replace a __repr__ defined inside.
-User.PasswordSet.__repr__ = _masked_password_set_repr  # type: ignore[method-assign]
+User.PasswordSet.__repr__ = _masked_password_set_repr  # type: ignore[method-assign,assignment]

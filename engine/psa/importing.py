@@ -90,7 +90,9 @@ def plan_import(data: Any, load: Loader, now: datetime, *, by: str) -> ImportPla
     if any(p.kind == "file" and not p.field for p in plan.problems):
         return plan  # nested too deep: nothing more can be read from it
     plan.problems += schema_problems(data)
-    refused = {(p.kind, p.psa_id) for p in plan.problems if p.psa_id is not None}
+    refused: set[tuple[str | None, str | None]] = {
+        (p.kind, p.psa_id) for p in plan.problems if p.psa_id is not None
+    }
     records: dict[tuple[str, str], dict[str, Any]] = {}
     for kind in KINDS:
         for index, record in enumerate(data.get(kind) or []):

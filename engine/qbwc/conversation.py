@@ -6,7 +6,7 @@ why."""
 from __future__ import annotations
 
 import hashlib
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -58,13 +58,13 @@ class Conversation(SessionSupport):
             # QBWC never got the message it asks for again, so QuickBooks never saw it either.
             session.resend(session.in_flight, now)
             self.save(session)
-            return next(iter(self.events.get(session.in_flight, lte=1))).request_xml
+            return self._sent_text(session.in_flight)
         if session.expected != SEND:
             return self._out_of_order(session, "sendRequestXML", now, "")
         context = self._step_context(session, now)
         to_save: list[Aggregate] = [session]
         if session.host is None:
-            connector: WebConnector = self.repository.get(session.connector_id)
+            connector: WebConnector = self.repository.get(context.connector_id)
             to_save.append(connector)
             problem = check_company(
                 session,
@@ -93,7 +93,7 @@ class Conversation(SessionSupport):
         exchange = Exchange(
             id=uuid4(),
             session_id=session.id,
-            connector_id=session.connector_id,
+            connector_id=context.connector_id,
             seq=session.exchanges + 1,
             purpose=planned.purpose,
             request_ids=planned.request_ids,
@@ -179,6 +179,7 @@ class Conversation(SessionSupport):
         self.save(*to_save)
         if not retry:
             return "done"
+        assert session.connector_id is not None  # a live session was authenticated
         connector: WebConnector = self.repository.get(session.connector_id)
         return str((connector.company_file or {}).get("path") or "")
 
@@ -216,6 +217,12 @@ class Conversation(SessionSupport):
         to_save: list[Aggregate] = [session, *self._release(session, result, now)]
         self.save(*to_save)
         return self._closing_words(session)
+
+    def _sent_text(self, exchange_id: UUID) -> str:
+        """The qbXML an exchange carried (its first event)."""
+        sent = next(iter(self.events.get(exchange_id, lte=1)))
+        assert isinstance(sent, Exchange.RequestSent)
+        return sent.request_xml
 
     def _closing_words(self, session: QbwcSession) -> str:
         if session.status == "refused":

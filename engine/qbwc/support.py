@@ -14,7 +14,7 @@ from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
-from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.core import Needs
 from engine.queue import Routing
 from engine.steps.base import StepContext
 from engine.text import bounded
@@ -28,16 +28,8 @@ def recorded_ref(registration_ref: str) -> str:
     return bounded(registration_ref, MAX_RECORDED_REF)
 
 
-class SessionSupport:
+class SessionSupport(Needs):
     """Loading and releasing, shared by the authentication and conversation commands."""
-
-    # Provided by the TransferEngine (an eventsourcing Application): clock, repository, events,
-    # save() and _account().
-    clock: Any
-    repository: Any
-    events: Any
-    directory: QuickBooksDirectory | None
-    catalog: PsaCatalog | None
 
     def _get(self, aggregate_id: UUID) -> Any:
         try:

@@ -15,6 +15,7 @@ from engine.application import TransferEngine
 from engine.errors import InvalidValue
 from engine.settings import Settings
 from engine.text import check_text
+from web.bootstrap import bootstrap
 
 
 class QbGroup(click.Group):
@@ -37,7 +38,7 @@ def on_off(value: str | None) -> bool | None:
 @contextlib.contextmanager
 def engine() -> Iterator[TransferEngine]:
     """The engine on the configured store, closed when the command ends."""
-    app = TransferEngine(env=Settings.from_env().eventstore_env())
+    app = bootstrap(Settings.from_env())
     try:
         yield app
     finally:

@@ -1,0 +1,26 @@
+"""The composition root: the one place that builds the engine, with its settings and the read
+models it is handed as ports. The web app, the command line and the worker all start here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from engine.application import TransferEngine
+from engine.commanding import utcnow
+from engine.settings import Settings
+from projections.ports import ListsDirectory, PsaRecordsCatalog
+
+
+def bootstrap(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+) -> TransferEngine:
+    """The engine on the configured event store, its ports wired to the read models (opened on
+    first use, closed with the engine)."""
+    settings = settings or Settings.from_env()
+    return TransferEngine(
+        env=settings.eventstore_env(),
+        clock=clock,
+        directory=ListsDirectory(settings),
+        catalog=PsaRecordsCatalog(settings),
+    )

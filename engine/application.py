@@ -77,7 +77,7 @@ class TransferEngine(
     ) -> None:
         super().__init__(env)
         self.clock = clock
-        # Read models a session's steps look things up in (engine.bootstrap wires them).
+        # Read models a session's steps look things up in (web.bootstrap wires them).
         self.directory = directory
         self.catalog = catalog
 

@@ -104,19 +104,20 @@ class StepContext:
 
     def lists(self) -> QuickBooksLists:
         """The connector's QuickBooks lists (watermarks and what a sync has seen)."""
-        lists = self._loaded.get("lists")
-        if lists is None:
-            lists = self._loaded["lists"] = self.load_lists()
+        lists = self._once("lists", self.load_lists)
         assert isinstance(lists, QuickBooksLists)
         return lists
 
     def mapping(self) -> Mapping:
         """The connector's mappings from PSA codes to QuickBooks records."""
-        mapping = self._loaded.get("mapping")
-        if mapping is None:
-            mapping = self._loaded["mapping"] = self.load_mapping()
+        mapping = self._once("mapping", self.load_mapping)
         assert isinstance(mapping, Mapping)
         return mapping
+
+    def _once(self, key: str, load: Callable[[], Aggregate]) -> Aggregate:
+        if key not in self._loaded:
+            self._loaded[key] = load()
+        return self._loaded[key]
 
     def find(self, list_name: str, name_or_list_id: str) -> dict[str, Any] | None:
         """A QuickBooks record of this connector's company file, by ListID or by full name."""

@@ -126,10 +126,12 @@ class Conversation(SessionSupport):
             return self._out_of_order(session, "receiveResponseXML", now, -1)
         exchange: Exchange = self.repository.get(session.in_flight)
         to_save: list[Aggregate] = [session, exchange]
+        context = self._step_context(session, now)
         if hresult or not response:
             exchange.record_error(hresult, message, now)
-            work = session.work.failed_attempt()
+            work = pipeline.interrupted(session.steps, session.work, exchange.request_ids, context)
             session.receive(exchange.id, work, session.progress, digest, now)
+            to_save += context.changed()
             if work.attempts > MAX_HRESULT_RETRIES:
                 session.fail(
                     f"QuickBooks could not process the {session.purpose} request "
@@ -150,7 +152,6 @@ class Conversation(SessionSupport):
             to_save += self._release(session, "failed", now)
             self.save(*to_save)
             return -1
-        context = self._step_context(session, now)
         work = pipeline.absorb(session.steps, session.work, exchange.request_ids, parsed, context)
         done = pipeline.progress(session.steps, work)
         session.receive(exchange.id, work, done, digest, now)

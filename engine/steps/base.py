@@ -43,11 +43,17 @@ S = TypeVar("S", bound=StepState)
 
 @dataclass(frozen=True)
 class Request:
-    """One qbXML request a step wants sent, and the most its answer can weigh in bytes (the
-    pipeline puts several requests in one message only while their answers fit its budget)."""
+    """The qbXML requests a step wants in the next message, in order, and the most their
+    answers can weigh in bytes together (the pipeline puts several steps' requests in one
+    message only while their answers fit its budget)."""
 
-    element: etree._Element
+    elements: tuple[etree._Element, ...]
     answer_bound: int
+
+    @classmethod
+    def one(cls, element: etree._Element, answer_bound: int) -> Request:
+        """A single request."""
+        return cls((element,), answer_bound)
 
 
 @dataclass(frozen=True)
@@ -73,16 +79,52 @@ class Step(Protocol[S]):
         ...
 
     def request(self, state: S, context: StepContext, request_id: str) -> Request:
-        """The next request of this step."""
+        """The step's next requests. A lone request takes `request_id`; several take
+        `request_id` followed by a dot and a suffix of the step's choosing."""
         ...
 
-    def absorb(self, state: S, response: Response, context: StepContext) -> Outcome[S]:
-        """QuickBooks' answer to the request: the new state, and what it recorded."""
+    def absorb(
+        self, state: S, responses: list[Response | None], context: StepContext
+    ) -> Outcome[S]:
+        """QuickBooks' answers to the requests, in their order (None where QuickBooks sent
+        none): the new state, and what it recorded."""
+        ...
+
+    def interrupted(self, state: S, context: StepContext) -> S:
+        """The message carrying this step's requests got no answer at all (QBWC reported an
+        HRESULT): the state to go on from. A query is simply asked again; a write may have
+        been applied and must be verified first."""
         ...
 
     def progress(self, state: S) -> float:
         """How far the step is, from 0.0 to 1.0 (an estimate, for QBWC's progress bar)."""
         ...
+
+
+class QueryStep(Generic[S]):
+    """What every step made of one query at a time shares: a missing answer ends the step
+    with a problem, and an unanswered message is asked again as it was."""
+
+    name: str
+
+    def absorb(
+        self, state: S, responses: list[Response | None], context: StepContext
+    ) -> Outcome[S]:
+        """The one answer, handed to `absorb_one`."""
+        response = responses[0] if responses else None
+        if response is None:
+            return Outcome(
+                state, finished=True, problem=f"{self.name}: QuickBooks returned no response"
+            )
+        return self.absorb_one(state, response, context)
+
+    def absorb_one(self, state: S, response: Response, context: StepContext) -> Outcome[S]:
+        """QuickBooks' answer to the step's query."""
+        raise NotImplementedError
+
+    def interrupted(self, state: S, context: StepContext) -> S:
+        """Nothing was recorded: the same query goes again."""
+        return state
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response, deleted_record
-from engine.steps.base import Outcome, Request, StepContext
+from engine.steps.base import Outcome, QueryStep, Request, StepContext
 
 DELETIONS = "deletions"
 DELETED_FIELDS = ["ListDelType", "ListID", "TimeDeleted", "FullName"]
@@ -67,7 +67,7 @@ class DeletionPass:
         return cls(since=data.get("since"))
 
 
-class DeletionSync:
+class DeletionSync(QueryStep[DeletionPass]):
     """One ListDeletedQuery over every list type the engine keeps."""
 
     name = DELETIONS
@@ -88,9 +88,9 @@ class DeletionSync:
             version=context.qbxml_version,
             include=DELETED_FIELDS,
         )
-        return Request(element, LARGEST_ANSWER)
+        return Request.one(element, LARGEST_ANSWER)
 
-    def absorb(
+    def absorb_one(
         self, state: DeletionPass, response: Response, context: StepContext
     ) -> Outcome[DeletionPass]:
         """Record the deletions of the lists the engine keeps."""

@@ -17,7 +17,7 @@ from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response, list_record
 from engine.qbxml.schema import takes_iterator
-from engine.steps.base import Outcome, Request, StepContext
+from engine.steps.base import Outcome, QueryStep, Request, StepContext
 
 PAGE_SIZE = 1000
 MAX_ITERATOR_RESTARTS = 2
@@ -116,7 +116,7 @@ class ListPass:
         )
 
 
-class ListSync:
+class ListSync(QueryStep[ListPass]):
     """One list's pass: iterator pages where the query takes an iterator, else name windows."""
 
     def __init__(self, list_name: str) -> None:
@@ -155,9 +155,9 @@ class ListSync:
                 version=context.qbxml_version,
                 include=LIST_FIELDS[self.name],
             )
-        return Request(element, largest_answer(self.name))
+        return Request.one(element, largest_answer(self.name))
 
-    def absorb(
+    def absorb_one(
         self, state: ListPass, response: Response, context: StepContext
     ) -> Outcome[ListPass]:
         """Record a page or a whole window; restart an expired iterator; report a failure."""

@@ -18,7 +18,7 @@ from eventsourcing.persistence import Transcoding
 
 from engine.qbxml.builder import build_message
 from engine.qbxml.parser import Response, ResponseSet
-from engine.steps.base import StepContext, StepState
+from engine.steps.base import Request, StepContext, StepState
 from engine.steps.registry import STATE_KINDS, step
 
 # An answer of one message never weighs more than this, whatever the records hold (the
@@ -43,10 +43,6 @@ class SessionWork:
     def is_done(self, steps: list[str]) -> bool:
         """True when every step of the plan has finished."""
         return len(self.finished) >= len(steps)
-
-    def failed_attempt(self) -> SessionWork:
-        """QuickBooks could not process the message (an HRESULT): it is asked again."""
-        return replace(self, attempts=self.attempts + 1)
 
     def to_json(self) -> dict[str, Any]:
         """The work as JSON values, each step state tagged with its kind and version."""
@@ -120,7 +116,7 @@ def next_message(
     steps: list[str], work: SessionWork, seq: int, context: StepContext
 ) -> PlannedMessage | None:
     """The next message, or None when every step has finished."""
-    chosen: list[tuple[int, StepState, Any]] = []
+    chosen: list[tuple[int, StepState, Request]] = []
     weight = 0
     for index, name in enumerate(steps):
         if index in work.finished:
@@ -135,18 +131,24 @@ def next_message(
             break
     if not chosen:
         return None
+    elements = [element for _, _, request in chosen for element in request.elements]
     qbxml = build_message(
-        [request.element for _, _, request in chosen],
+        elements,
         version=context.qbxml_version,
-        on_error="continueOnError" if len(chosen) > 1 else "stopOnError",
+        on_error="continueOnError" if len(elements) > 1 else "stopOnError",
     )
     active = {**work.active, **{index: state for index, state, _ in chosen}}
     return PlannedMessage(
         qbxml=qbxml,
-        request_ids=[request.element.get("requestID") for _, _, request in chosen],
+        request_ids=[str(element.get("requestID")) for element in elements],
         purpose=", ".join(steps[index] for index, _, _ in chosen),
         work=replace(work, active=active),
     )
+
+
+def step_of(request_id: str) -> str:
+    """The step a requestID belongs to ("12.customers", "12.invoices.3f2a...")."""
+    return request_id.split(".")[1]
 
 
 def absorb(
@@ -159,19 +161,17 @@ def absorb(
     """Fold QuickBooks' answers to the message that carried `request_ids` into the steps;
     returns the session's new work."""
     by_id = {r.request_id: r for r in responses.responses}
+    if len(request_ids) == 1 and len(responses.responses) == 1:
+        by_id[request_ids[0]] = responses.responses[0]  # whatever requestID it echoes
+    asked: dict[str, list[Response | None]] = {}
+    for request_id in request_ids:
+        asked.setdefault(step_of(request_id), []).append(by_id.get(request_id))
     active, finished = dict(work.active), set(work.finished)
     problems, recorded = list(work.problems), dict(work.recorded)
-    for request_id in request_ids:
-        name = request_id.split(".", 1)[1]
+    for name, answers in asked.items():
         index = steps.index(name)
-        response = by_id.get(request_id) or _only(request_ids, responses)
-        if response is None:
-            active.pop(index, None)
-            finished.add(index)
-            problems.append(f"{name}: QuickBooks returned no response")
-            continue
         state = active.get(index) or step(name).start(context)
-        outcome = step(name).absorb(state, response, context)
+        outcome = step(name).absorb(state, answers, context)
         if outcome.problem:
             problems.append(outcome.problem)
         if outcome.finished:
@@ -189,11 +189,17 @@ def absorb(
     )
 
 
-def _only(request_ids: list[str], responses: ResponseSet) -> Response | None:
-    """The answer to a lone request, whatever requestID it echoes."""
-    if len(request_ids) == 1 and len(responses.responses) == 1:
-        return responses.responses[0]
-    return None
+def interrupted(
+    steps: list[str], work: SessionWork, request_ids: list[str], context: StepContext
+) -> SessionWork:
+    """The message that carried `request_ids` got no answer (an HRESULT): each of its steps
+    says where it goes on from, and the attempt is counted."""
+    active = dict(work.active)
+    for name in dict.fromkeys(step_of(request_id) for request_id in request_ids):
+        index = steps.index(name)
+        if index in active:
+            active[index] = step(name).interrupted(active[index], context)
+    return replace(work, active=active, attempts=work.attempts + 1)
 
 
 def progress(steps: list[str], work: SessionWork) -> int:

@@ -28,7 +28,7 @@ from engine.commanding import UNCHANGED, command, utcnow
 from engine.connectors import ConnectorCommands
 from engine.errors import NotFound
 from engine.mapping_commands import MappingCommands
-from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.ports import PsaCatalog, QuickBooksDirectory, TransferQueue
 from engine.psa_commands import PsaCommands
 from engine.qbwc.authentication import Authentication
 from engine.qbwc.conversation import Conversation
@@ -74,16 +74,18 @@ class TransferEngine(
         *,
         directory: QuickBooksDirectory | None = None,
         catalog: PsaCatalog | None = None,
+        queue: TransferQueue | None = None,
     ) -> None:
         super().__init__(env)
         self.clock = clock
-        # Read models a session's steps look things up in (web.bootstrap wires them).
+        # Read models the commands and the session's steps read (web.bootstrap wires them).
         self.directory = directory
         self.catalog = catalog
+        self.queue = queue
 
     def close(self) -> None:
         """Close the event store and whatever the ports hold open."""
-        for port in (self.directory, self.catalog):
+        for port in (self.directory, self.catalog, self.queue):
             closing = getattr(port, "close", None)
             if closing is not None:
                 closing()

@@ -14,17 +14,17 @@ from engine.aggregates.connector import TRANSFER_KINDS, check_connector_name, pa
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
-from engine.core import Needs
 from engine.errors import InvalidValue, NotFound
 from engine.kinds import TransferKind
 from engine.loading import load
 from engine.qwc import QwcSpec, build_qwc, check_app_url
 from engine.text import excerpt
+from engine.transfers import TransferCommands
 
 APP_DESCRIPTION = "Transfers PSA invoices, time and expenses into QuickBooks"
 
 
-class ConnectorCommands(Needs):
+class ConnectorCommands(TransferCommands):
     """Everything an admin does to a web connector."""
 
     def _connector(self, ref: str | UUID, account: Account | None = None) -> WebConnector:
@@ -122,6 +122,7 @@ class ConnectorCommands(Needs):
             account.claim_inventory(connector.id)
         elif transfers.get(TransferKind.PURCHASE_ORDERS) is False:
             account.release_inventory(connector.id)
+        switched_on = [k for k, on in transfers.items() if on and not connector.transfers[k]]
         connector.change_transfers(transfers)
         if sync_inventory_now:
             connector.request_inventory_sync()
@@ -137,7 +138,8 @@ class ConnectorCommands(Needs):
             connector.change_naming(item_naming, name_overflow)
         if transfer_cash_advances is not None:
             connector.change_cash_advances(transfer_cash_advances)
-        self.save(account, connector)
+        queued = self._queue_connector(connector, switched_on, self.clock())
+        self.save(account, connector, *queued)
         return self._connector_view(connector, account)
 
     def get_connector(self, ref: str | UUID) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from eventsourcing.persistence import EventStore
 if TYPE_CHECKING:
     from engine.aggregates import Account, User, WebConnector
     from engine.aggregates.mapping import Mapping
-    from engine.ports import PsaCatalog, QuickBooksDirectory
+    from engine.ports import PsaCatalog, QuickBooksDirectory, TransferQueue
 
 
 class EngineCore(Protocol):
@@ -30,6 +30,7 @@ class EngineCore(Protocol):
     events: EventStore[UUID]
     directory: QuickBooksDirectory | None
     catalog: PsaCatalog | None
+    queue: TransferQueue | None
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Record every given aggregate's new events together (eventsourcing)."""

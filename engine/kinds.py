@@ -37,3 +37,4 @@ class TransferStatus(StrEnum):
     REQUEUED = "requeued"  # an admin or a change sent it back to the queue
     MARKED_TRANSFERRED = "marked_transferred"  # by hand, with a QuickBooks reference
     MARKED_NOT_TRANSFERRED = "marked_not_transferred"  # by hand; may make a duplicate
+    WITHDRAWN = "withdrawn"  # off the queue: the document was withdrawn or its type switched off

@@ -35,3 +35,12 @@ class PsaCatalog(Protocol):
 
     def records_of(self, kind: str) -> list[dict[str, Any]]:
         """psa_id, name, data, connector_id, status and changed_after_transfer of each record."""
+
+
+class TransferQueue(Protocol):
+    """Where each document's transfer stands (from the transfers read model). It proposes; a
+    step loads each Transfer aggregate before acting on it."""
+
+    def open_transfers(self, connector_id: UUID, kind: str, limit: int) -> list[UUID]:
+        """Transfers of one connector and kind not (yet) in QuickBooks nor withdrawn, the
+        longest waiting first."""

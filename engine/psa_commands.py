@@ -10,26 +10,15 @@ from eventsourcing.application import AggregateNotFoundError
 
 from engine.aggregates.psa import Document, PsaRecord
 from engine.commanding import command
-from engine.core import Needs
 from engine.errors import InvalidValue, NotFound
-from engine.psa import DOCUMENT_TYPES, KINDS, display_name, record_id
+from engine.psa import KINDS, display_name, document_kind, record_id
 from engine.psa.importing import ImportRefused, plan_import
 from engine.text import excerpt
+from engine.transfers import TransferCommands
 from engine.views import iso
 
 
-def document_kind(document_type: str) -> str:
-    """'invoice', 'expense-report', ... -> the import format's list name."""
-    try:
-        return DOCUMENT_TYPES[document_type.strip().lower()]
-    except KeyError:
-        raise InvalidValue(
-            f"unknown document type {excerpt(document_type)}; use invoice, timesheet, "
-            "expense-report or purchase-order"
-        ) from None
-
-
-class PsaCommands(Needs):
+class PsaCommands(TransferCommands):
     """The PSA's records inside the engine."""
 
     def _psa(self, kind: str, psa_id: str) -> PsaRecord | Document | None:
@@ -52,11 +41,17 @@ class PsaCommands(Needs):
     ) -> dict[str, Any]:
         """Import a `qbtransfer-psa/1` document. With errors and without `continue_on_error`
         nothing is imported (ImportRefused carries the report); `dry_run` saves nothing."""
-        plan = plan_import(data, self._psa, self.clock(), by=by)
+        now = self.clock()
+        plan = plan_import(data, self._psa, now, by=by)
         if plan.problems and not continue_on_error:
             raise ImportRefused(plan.report(imported=False, dry_run=dry_run))
         if not dry_run and plan.aggregates:
-            self.save(*plan.aggregates)
+            imported = {a.id: a for a in plan.aggregates}
+            ready = [a for a in plan.aggregates if isinstance(a, Document)]
+            transfers = self._queue_ready(
+                ready, self._account(), "marked ready by the import", now, parties=imported
+            )
+            self.save(*plan.aggregates, *transfers)
         return plan.report(imported=not dry_run, dry_run=dry_run)
 
     # -- documents ---------------------------------------------------------------------------
@@ -79,7 +74,8 @@ class PsaCommands(Needs):
         documents = [self._psa_or_refuse(kind, psa_id) for psa_id in psa_ids]
         for document in documents:
             document.mark_ready(by, now)
-        self.save(*documents)
+        transfers = self._queue_ready(documents, self._account(), f"marked ready by {by}", now)
+        self.save(*documents, *transfers)
         return [document_view(d) for d in documents]
 
     @command
@@ -93,9 +89,11 @@ class PsaCommands(Needs):
         """Take documents off the queue: all of them, or none if one cannot be withdrawn."""
         kind, now = document_kind(document_type), self.clock()
         documents = [self._psa_or_refuse(kind, psa_id) for psa_id in psa_ids]
+        account, transfers = self._account(), []
         for document in documents:
             document.withdraw(by, now)
-        self.save(*documents)
+            transfers += self._dequeue(document, account, now)
+        self.save(*documents, *transfers)
         return [document_view(d) for d in documents]
 
     @command
@@ -108,10 +106,12 @@ class PsaCommands(Needs):
         reference = (reference or "").strip()
         if not reference:
             raise InvalidValue("give the QuickBooks reference (number or TxnID) it has there")
-        document.mark_transferred(
-            connector.id, {"reference": reference, "manual": True}, by, self.clock()
-        )
-        self.save(document)
+        now = self.clock()
+        document.mark_transferred(connector.id, {"reference": reference, "manual": True}, by, now)
+        transfer = self._transfer(connector.id, document.kind, document.psa_id)
+        if transfer is not None and not transfer.is_done:
+            transfer.mark_transferred(reference, by, now)
+        self.save(document, *([transfer] if transfer is not None else []))
         return document_view(document)
 
     # -- organizations and resources ---------------------------------------------------------

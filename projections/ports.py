@@ -11,21 +11,34 @@ from engine.settings import Settings
 
 
 class _OnDemandView:
-    """A read model's view, opened on first use (each holds a connection pool)."""
+    """A read model's view, opened on first use (each holds a connection pool). With `current`,
+    every read first waits for the view to reflect every event stored so far (a command that
+    reads what it just wrote); without, it reads what the runner has applied (a QBWC call must
+    not wait: what it misses, the next session finds)."""
+
+    current = True
 
     def __init__(self, settings: Settings, name: str) -> None:
         self._settings, self._name = settings, name
         self._view: Any = None
+        self._engine: Any = None
         self._lock = threading.Lock()
+
+    def follow(self, engine: Any) -> None:
+        """The engine whose events the view must have caught up with."""
+        self._engine = engine
 
     def view(self) -> Any:
         """The open view."""
+        from projections.runtime import current_view, open_view
+
         with self._lock:
             if self._view is None:
-                from projections.runtime import open_view
-
                 self._view = open_view(self._settings, self._name)
-            return self._view
+            view = self._view
+        if self.current and self._engine is not None:
+            current_view(self._engine, view, self._name)
+        return view
 
     def close(self) -> None:
         """Close the view if it was opened."""
@@ -59,3 +72,16 @@ class PsaRecordsCatalog(_OnDemandView):
     def records_of(self, kind: str) -> Any:
         """Every imported record of one kind."""
         return self.view().records_of(kind)
+
+
+class TransfersQueue(_OnDemandView):
+    """The transfers read model as a `TransferQueue`."""
+
+    current = False
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, "transfers")
+
+    def open_transfers(self, connector_id: UUID, kind: str, limit: int) -> list[UUID]:
+        """Transfers a session may have to act on."""
+        return list(self.view().open_transfers(connector_id, kind, limit))

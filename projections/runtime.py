@@ -19,6 +19,7 @@ from projections.base import concrete_view
 from projections.psa import PsaProjection, PsaView
 from projections.quickbooks_lists import QuickBooksListsProjection, QuickBooksListsView
 from projections.sessions import SessionsProjection, SessionsView
+from projections.transfers import TransfersProjection, TransfersView
 from projections.writer import (
     WAIT_SECONDS,
     ReadModelRunner,
@@ -51,6 +52,7 @@ READ_MODELS = {
         ReadModel(QuickBooksListsProjection, QuickBooksListsView),
         ReadModel(SessionsProjection, SessionsView),
         ReadModel(PsaProjection, PsaView),
+        ReadModel(TransfersProjection, TransfersView),
     )
 }
 

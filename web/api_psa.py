@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from engine.errors import InvalidValue
-from engine.psa import DOCUMENT_KINDS, schema
+from engine.psa import DOCUMENT_KINDS, document_kind, schema
 from engine.psa.importing import ImportRefused
-from engine.psa_commands import document_kind
 from engine.text import parse_json
 from web import get_engine, get_settings
 from web.api_common import api_blueprint, body, field, only

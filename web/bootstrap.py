@@ -9,7 +9,7 @@ from datetime import datetime
 from engine.application import TransferEngine
 from engine.commanding import utcnow
 from engine.settings import Settings
-from projections.ports import ListsDirectory, PsaRecordsCatalog
+from projections.ports import ListsDirectory, PsaRecordsCatalog, TransfersQueue
 
 
 def bootstrap(
@@ -18,9 +18,14 @@ def bootstrap(
     """The engine on the configured event store, its ports wired to the read models (opened on
     first use, closed with the engine)."""
     settings = settings or Settings.from_env()
-    return TransferEngine(
+    ports = ListsDirectory(settings), PsaRecordsCatalog(settings), TransfersQueue(settings)
+    engine = TransferEngine(
         env=settings.eventstore_env(),
         clock=clock,
-        directory=ListsDirectory(settings),
-        catalog=PsaRecordsCatalog(settings),
+        directory=ports[0],
+        catalog=ports[1],
+        queue=ports[2],
     )
+    for port in ports:
+        port.follow(engine)
+    return engine

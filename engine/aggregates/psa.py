@@ -113,6 +113,10 @@ class Document(Aggregate):
         by: str
         at: datetime
 
+    class MarkedNotTransferred(Aggregate.Event):
+        by: str
+        at: datetime
+
     @event(Imported)
     def __init__(
         self,
@@ -195,3 +199,12 @@ class Document(Aggregate):
         self.status = DocumentStatus.TRANSFERRED
         self.changed_after_transfer = False
         self.quickbooks = {"connector_id": str(connector_id), **reference}
+
+    def mark_not_transferred(self, by: str, at: datetime) -> None:
+        """A person says the document is not in QuickBooks after all: it is ready again."""
+        if self.status == DocumentStatus.TRANSFERRED:
+            self._marked_not_transferred(by=by, at=at)
+
+    @event(MarkedNotTransferred)
+    def _marked_not_transferred(self, by: str, at: datetime) -> None:
+        self.status, self.quickbooks = DocumentStatus.READY, None

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from engine.errors import InvalidValue
 from engine.kinds import TransferKind
+from engine.text import excerpt
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 FORMAT = "qbtransfer-psa/1"
@@ -126,3 +128,14 @@ def display_name(kind: str, data: dict[str, Any]) -> str:
     if kind == "lines_of_business" and data.get("division"):
         return f"{data['division']} / {data['name']}"
     return str(data.get("name", ""))
+
+
+def document_kind(document_type: str) -> str:
+    """'invoice', 'expense-report', ... -> the import format's list name."""
+    try:
+        return DOCUMENT_TYPES[document_type.strip().lower()]
+    except KeyError:
+        raise InvalidValue(
+            f"unknown document type {excerpt(document_type)}; use invoice, timesheet, "
+            "expense-report or purchase-order"
+        ) from None

@@ -10,9 +10,8 @@ import click
 
 from engine.errors import InvalidValue
 from engine.kinds import DocumentStatus
-from engine.psa import DOCUMENT_KINDS, KINDS, schema
+from engine.psa import DOCUMENT_KINDS, KINDS, document_kind, schema
 from engine.psa.importing import ImportRefused
-from engine.psa_commands import document_kind
 from engine.settings import Settings
 from engine.text import parse_json
 from web.cli.common import QbGroup, actor, describe, emit, engine, json_option

@@ -1,0 +1,201 @@
+"""The transfers read model: where every document's transfer through every connector stands.
+It is the pending queues (Pending: queued, never tried; Pending/Failed: tried, failed, still to
+be retried) that feed a session's transfer steps, and the engine's `TransferQueue`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from engine.aggregates.transfer import DONE, Transfer
+from engine.kinds import TransferStatus
+from projections.base import ReadModelView
+
+# Not (yet) in QuickBooks and not taken off the queue: a session has something to do.
+_CLOSED = tuple(sorted({*DONE, TransferStatus.WITHDRAWN}))
+
+
+class TransfersView(ReadModelView):
+    """Writes and queries of the transfers read model."""
+
+    TABLES: ClassVar[dict[str, str]] = {
+        "transfers": "id TEXT PRIMARY KEY, connector_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        "psa_id TEXT NOT NULL, number TEXT NOT NULL, status TEXT NOT NULL, "
+        "attempts INTEGER NOT NULL DEFAULT 0, tried INTEGER NOT NULL DEFAULT 0, "
+        "failure_code INTEGER, failure_message TEXT, txn_id TEXT, ref_number TEXT, "
+        "queued_at TEXT NOT NULL, updated_at TEXT NOT NULL",
+    }
+    INDEXES: ClassVar[dict[str, str]] = {
+        "transfers_by_queue": "transfers (connector_id, kind, status, queued_at)",
+    }
+
+    def queued(self, event: Any, tracking: Tracking) -> None:
+        self.write(
+            tracking,
+            (
+                "INSERT INTO {transfers} (id, connector_id, kind, psa_id, number, status, "
+                "queued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(event.originator_id),
+                    str(event.connector_id),
+                    event.kind,
+                    event.psa_id,
+                    event.number,
+                    TransferStatus.QUEUED,
+                    event.at.isoformat(),
+                    event.at.isoformat(),
+                ),
+                False,
+            ),
+        )
+
+    def update(self, event: Any, tracking: Tracking, **columns: Any) -> None:
+        columns["updated_at"] = event.at.isoformat()
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.write(
+            tracking,
+            (
+                f"UPDATE {{transfers}} SET {assignments} WHERE id = ?",
+                (*columns.values(), str(event.originator_id)),
+                False,
+            ),
+        )
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def open_transfers(self, connector_id: UUID, kind: str, limit: int) -> list[UUID]:
+        """Transfers of one connector and kind a session may have to act on (queued, failed,
+        sent without an answer), the longest waiting first."""
+        marks = ", ".join("?" for _ in _CLOSED)
+        rows = self.query(
+            f"SELECT id FROM {{transfers}} WHERE connector_id = ? AND kind = ? AND status NOT IN "
+            f"({marks}) ORDER BY queued_at, id LIMIT ?",
+            (str(connector_id), kind, *_CLOSED, limit),
+        )
+        return [UUID(row["id"]) for row in rows]
+
+    def transfers(
+        self,
+        connector_id: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Transfers, the latest changed first, filtered by connector, kind and status
+        ("pending" and "pending_failed" are the two queues)."""
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (("connector_id", connector_id), ("kind", kind)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if status in ("pending", "pending_failed"):
+            marks = ", ".join("?" for _ in _CLOSED)
+            where.append(f"status NOT IN ({marks}) AND tried = ?")
+            params += [*_CLOSED, 1 if status == "pending_failed" else 0]
+        elif status:
+            where.append("status = ?")
+            params.append(status)
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        return self.query(
+            f"SELECT * FROM {{transfers}} {clause}ORDER BY updated_at DESC, id LIMIT ?",
+            (*params, limit),
+        )
+
+
+T = Transfer
+
+
+class TransfersProjection(Projection[TransfersView]):
+    """Follows Transfer events into the transfers read model."""
+
+    name = "Transfers"
+    topics = tuple(
+        get_topic(e)
+        for e in (
+            T.Queued,
+            T.Requeued,
+            T.Dequeued,
+            T.Sent,
+            T.Succeeded,
+            T.Failed,
+            T.MarkedInDoubt,
+            T.Verified,
+            T.FoundMissing,
+            T.MarkedTransferred,
+            T.MarkedNotTransferred,
+        )
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: DomainEventProtocol, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, e: T.Queued, tracking: Tracking) -> None:
+        self.view.queued(e, tracking)
+
+    @process_event.register
+    def _(self, e: T.Requeued, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.REQUEUED)
+
+    @process_event.register
+    def _(self, e: T.Dequeued, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.WITHDRAWN)
+
+    @process_event.register
+    def _(self, e: T.Sent, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.SENT, attempts=e.attempt, tried=1)
+
+    @process_event.register
+    def _(self, e: T.Succeeded, tracking: Tracking) -> None:
+        self.view.update(
+            e,
+            tracking,
+            status=TransferStatus.SUCCEEDED,
+            txn_id=e.txn_id,
+            ref_number=e.ref_number,
+            failure_code=None,
+            failure_message=None,
+        )
+
+    @process_event.register
+    def _(self, e: T.Failed, tracking: Tracking) -> None:
+        self.view.update(
+            e,
+            tracking,
+            status=TransferStatus.FAILED,
+            failure_code=e.code,
+            failure_message=e.message,
+            tried=1,
+        )
+
+    @process_event.register
+    def _(self, e: T.MarkedInDoubt, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.IN_DOUBT)
+
+    @process_event.register
+    def _(self, e: T.Verified, tracking: Tracking) -> None:
+        self.view.update(
+            e, tracking, status=TransferStatus.VERIFIED, txn_id=e.txn_id, ref_number=e.ref_number
+        )
+
+    @process_event.register
+    def _(self, e: T.FoundMissing, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.QUEUED)
+
+    @process_event.register
+    def _(self, e: T.MarkedTransferred, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.MARKED_TRANSFERRED)
+
+    @process_event.register
+    def _(self, e: T.MarkedNotTransferred, tracking: Tracking) -> None:
+        self.view.update(
+            e, tracking, status=TransferStatus.MARKED_NOT_TRANSFERRED, txn_id=None, ref_number=None
+        )

@@ -20,6 +20,15 @@ class QuickBooksDirectory(Protocol):
     ) -> dict[str, Any] | None:
         """A record by ListID, or by full name ignoring case."""
 
+    def find_applied(
+        self,
+        connector_id: UUID,
+        list_name: str,
+        name_or_list_id: str,
+    ) -> dict[str, Any] | None:
+        """The same, from what the read model has applied so far: it never waits for the
+        runner (a QBWC call must not)."""
+
     def records(
         self,
         connector_id: UUID,

@@ -29,16 +29,21 @@ class _OnDemandView:
         self._engine = engine
 
     def view(self) -> Any:
-        """The open view."""
-        from projections.runtime import current_view, open_view
+        """The open view (current, when the port is)."""
+        from projections.runtime import current_view
+
+        view = self._open()
+        if self.current and self._engine is not None:
+            current_view(self._engine, view, self._name)
+        return view
+
+    def _open(self) -> Any:
+        from projections.runtime import open_view
 
         with self._lock:
             if self._view is None:
                 self._view = open_view(self._settings, self._name)
-            view = self._view
-        if self.current and self._engine is not None:
-            current_view(self._engine, view, self._name)
-        return view
+            return self._view
 
     def close(self) -> None:
         """Close the view if it was opened."""
@@ -57,6 +62,10 @@ class ListsDirectory(_OnDemandView):
     def find(self, connector_id: UUID, list_name: str, name_or_list_id: str) -> Any:
         """A record by ListID, or by full name ignoring case."""
         return self.view().find(connector_id, list_name, name_or_list_id)
+
+    def find_applied(self, connector_id: UUID, list_name: str, name_or_list_id: str) -> Any:
+        """A record from what the runner has applied, without waiting for it."""
+        return self._open().find(connector_id, list_name, name_or_list_id)
 
     def records(self, connector_id: UUID, list_name: str, *, active_only: bool = False) -> Any:
         """Every record of one list."""

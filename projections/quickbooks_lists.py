@@ -120,6 +120,12 @@ class QuickBooksListsView(ReadModelView):
         rows = self.query(sql, (str(QuickBooksLists.create_id(connector_id)), list_name))
         return [_decoded(row) for row in rows]
 
+    def find_applied(
+        self, connector_id: UUID, list_name: str, name_or_list_id: str
+    ) -> dict[str, Any] | None:
+        """`find`: a view reads what has been applied (it never waits)."""
+        return self.find(connector_id, list_name, name_or_list_id)
+
     def find(
         self,
         connector_id: UUID,

@@ -199,7 +199,6 @@ class StepDriver:
     def __init__(self, steps: list[str], lists, now=None, work=None) -> None:
         from datetime import UTC, datetime
 
-        from engine.aggregates.mapping import Mapping
         from engine.queue import Routing
         from engine.steps.base import StepContext
         from engine.steps.pipeline import SessionWork
@@ -211,8 +210,7 @@ class StepDriver:
             connector_id=lists.connector_id,
             now=now or datetime.now(UTC),
             qbxml_version="13.0",
-            load_lists=lambda: lists,
-            load_mapping=lambda: Mapping(lists.connector_id),
+            load=lambda aggregate_id: lists if aggregate_id == lists.id else None,
             load_routing=lambda: Routing(lists.connector_id, lists.connector_id, None),
         )
 

@@ -14,7 +14,12 @@ from projections.runtime import open_view, running_projections
 def test_runners_follow_new_events(engine, settings):
     connector_id = uuid4()
     with running_projections(settings, engine) as runners:
-        assert {r.model.name for r in runners} == {"QuickBooksLists", "Sessions", "PsaRecords"}
+        assert {r.model.name for r in runners} == {
+            "QuickBooksLists",
+            "Sessions",
+            "PsaRecords",
+            "Transfers",
+        }
         lists = QuickBooksLists(connector_id)
         lists.record_page(
             "classes",

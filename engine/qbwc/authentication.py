@@ -216,5 +216,10 @@ class Authentication(SessionSupport):
     def _has_work(self, connector: WebConnector, lists: QuickBooksLists, now: datetime) -> bool:
         if connector.company_file is None or lists.never_synced() or lists.deletions_due:
             return True
+        if self.queue is not None and any(
+            on and self.queue.open_transfers(connector.id, kind, 1)
+            for kind, on in connector.transfers.items()
+        ):
+            return True
         last = lists.last_synced()
         return last is None or now - last >= LIST_REFRESH

@@ -111,5 +111,5 @@ def check_company(
         )
     elif linked.get("qbxml_version") != version:
         connector.change_qbxml_version(version, product, now)
-    session.plan(registry.plan(lists), now)
+    session.plan(registry.plan(lists, connector), now)
     return None

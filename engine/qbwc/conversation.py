@@ -84,6 +84,7 @@ class Conversation(SessionSupport):
                 self.save(*to_save)
                 return ""
         context.qbxml_version = session.qbxml_version or context.qbxml_version
+        context.exchange_id = uuid4()
         planned = pipeline.next_message(session.steps, session.work, session.exchanges + 1, context)
         if planned is None:
             session.fail("Nothing is left to do in this session.", now)
@@ -91,7 +92,7 @@ class Conversation(SessionSupport):
             self.save(*to_save)
             return ""
         exchange = Exchange(
-            id=uuid4(),
+            id=context.exchange_id,
             session_id=session.id,
             connector_id=context.connector_id,
             seq=session.exchanges + 1,

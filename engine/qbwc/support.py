@@ -10,7 +10,6 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from engine.aggregates.exchange import Exchange
-from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
@@ -51,13 +50,13 @@ class SessionSupport(Needs):
             connector_id=connector_id,
             now=now,
             qbxml_version=session.qbxml_version or "13.0",
-            load_lists=lambda: self._lists(connector_id),
-            load_mapping=lambda: (
-                self._get(Mapping.create_id(connector_id)) or Mapping(connector_id)
-            ),
+            load=self._get,
             load_routing=lambda: self._routing(connector_id),
             directory=self.directory,
             catalog=self.catalog,
+            queue=self.queue,
+            session_id=session.id,
+            exchange_id=session.in_flight,
         )
 
     def _routing(self, connector_id: UUID) -> Routing:

@@ -12,10 +12,14 @@ from eventsourcing.domain import Aggregate
 from lxml import etree
 
 from engine import queue
+from engine.aggregates import WebConnector
 from engine.aggregates.mapping import Mapping
+from engine.aggregates.psa import Document, PsaRecord
 from engine.aggregates.quickbooks_lists import QuickBooksLists
-from engine.kinds import TransferKind
-from engine.ports import PsaCatalog, QuickBooksDirectory
+from engine.aggregates.transfer import Transfer
+from engine.kinds import DocumentStatus, TransferKind
+from engine.ports import PsaCatalog, QuickBooksDirectory, TransferQueue
+from engine.psa import record_id
 from engine.qbxml.parser import Response
 from engine.queue import Routing
 
@@ -79,8 +83,14 @@ class Step(Protocol[S]):
         ...
 
     def request(self, state: S, context: StepContext, request_id: str) -> Request:
-        """The step's next requests. A lone request takes `request_id`; several take
-        `request_id` followed by a dot and a suffix of the step's choosing."""
+        """The step's next requests, none when it has nothing left to do. A lone request takes
+        `request_id`; several take `request_id`, a dot and a suffix of the step's choosing.
+        Building them changes nothing: the pipeline may build and not send them."""
+        ...
+
+    def sent(self, state: S, request: Request, context: StepContext) -> S:
+        """`request` is in the message QBWC takes now: record what that means (a transfer
+        is sent) through the context's aggregates; returns the state while it is in flight."""
         ...
 
     def absorb(
@@ -126,46 +136,115 @@ class QueryStep(Generic[S]):
         """Nothing was recorded: the same query goes again."""
         return state
 
+    def sent(self, state: S, request: Request, context: StepContext) -> S:
+        """A query changes nothing by being sent."""
+        return state
+
 
 @dataclass
 class StepContext:
-    """What a step may use: the session's facts, and ports to what the engine knows. The
-    aggregates are loaded on first use, once per call, and saved by the conversation with the
-    session (`changed`)."""
+    """What a step may use: the session's facts, and ports to what the engine knows. Every
+    aggregate a step loads is loaded once per call and saved by the conversation with the
+    session (`changed`), so a step's events are recorded together with the message or the
+    answer that caused them."""
 
     connector_id: UUID
     now: datetime
     qbxml_version: str
-    load_lists: Callable[[], QuickBooksLists]
-    load_mapping: Callable[[], Mapping]
+    load: Callable[[UUID], Aggregate | None]
     load_routing: Callable[[], Routing]
     directory: QuickBooksDirectory | None = None
     catalog: PsaCatalog | None = None
-    _loaded: dict[str, Aggregate] = field(default_factory=dict)
+    queue: TransferQueue | None = None
+    session_id: UUID | None = None
+    exchange_id: UUID | None = None  # the exchange being sent or answered
+    _loaded: dict[UUID, Aggregate | None] = field(default_factory=dict)
     _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        """An aggregate, loaded once per call (None if it does not exist)."""
+        if aggregate_id not in self._loaded:
+            self._loaded[aggregate_id] = self.load(aggregate_id)
+        return self._loaded[aggregate_id]
 
     def lists(self) -> QuickBooksLists:
         """The connector's QuickBooks lists (watermarks and what a sync has seen)."""
-        lists = self._once("lists", self.load_lists)
+        lists = self.get(QuickBooksLists.create_id(self.connector_id))
+        if lists is None:
+            lists = self._loaded[QuickBooksLists.create_id(self.connector_id)] = QuickBooksLists(
+                self.connector_id
+            )
         assert isinstance(lists, QuickBooksLists)
         return lists
 
     def mapping(self) -> Mapping:
         """The connector's mappings from PSA codes to QuickBooks records."""
-        mapping = self._once("mapping", self.load_mapping)
+        mapping = self.get(Mapping.create_id(self.connector_id))
+        if mapping is None:
+            mapping = self._loaded[Mapping.create_id(self.connector_id)] = Mapping(
+                self.connector_id
+            )
         assert isinstance(mapping, Mapping)
         return mapping
 
-    def _once(self, key: str, load: Callable[[], Aggregate]) -> Aggregate:
-        if key not in self._loaded:
-            self._loaded[key] = load()
-        return self._loaded[key]
+    def connector(self) -> WebConnector:
+        """The web connector the session runs for."""
+        connector = self.get(self.connector_id)
+        assert isinstance(connector, WebConnector)
+        return connector
+
+    def load_transfer(self, transfer_id: UUID) -> Transfer | None:
+        """A transfer of this connector."""
+        transfer = self.get(transfer_id)
+        return transfer if isinstance(transfer, Transfer) else None
+
+    def load_document(self, document_id: UUID) -> Document:
+        """The PSA document a transfer moves."""
+        document = self.get(document_id)
+        assert isinstance(document, Document)
+        return document
+
+    def psa_data(self, kind: str, psa_id: str) -> dict[str, Any] | None:
+        """The data of an imported PSA record (an organization, a billing code...)."""
+        record = self.get(record_id(kind, psa_id))
+        return record.data if isinstance(record, (PsaRecord, Document)) else None
+
+    def inputs(self, document_id: UUID) -> dict[str, int]:
+        """The versions of what a document's transfer depends on: when one changes, a
+        transfer that failed because of its data is tried again."""
+        document = self.load_document(document_id)
+        return {
+            "document": document.version,
+            "mapping": self.mapping().version,
+            "connector": self.connector().version,
+            "lists": self.lists().version,
+        }
+
+    def written_back(self, transfer: Transfer, quickbooks: dict[str, Any]) -> None:
+        """The document learns its QuickBooks TxnID and number."""
+        document = self.load_document(transfer.document_id)
+        if document.status != DocumentStatus.TRANSFERRED:
+            document.mark_transferred(self.connector_id, quickbooks, "qbwc", self.now)
 
     def find(self, list_name: str, name_or_list_id: str) -> dict[str, Any] | None:
         """A QuickBooks record of this connector's company file, by ListID or by full name."""
         if self.directory is None:
             raise LookupError("this engine was built without the QuickBooks-lists read model")
         return self.directory.find(self.connector_id, list_name, name_or_list_id)
+
+    def find_applied(self, list_name: str, name_or_list_id: str) -> dict[str, Any] | None:
+        """The same lookup in what the read model has applied so far (it never waits; what
+        it has not seen yet, a step asks QuickBooks)."""
+        if self.directory is None:
+            return None
+        return self.directory.find_applied(self.connector_id, list_name, name_or_list_id)
+
+    def open_transfers(self, kind: str, limit: int) -> list[UUID]:
+        """This connector's transfers of `kind` not yet in QuickBooks (from the transfers
+        read model; a step loads each one before acting on it)."""
+        if self.queue is None:
+            return []
+        return self.queue.open_transfers(self.connector_id, kind, limit)
 
     def ready_documents(
         self, kind: TransferKind
@@ -184,5 +263,5 @@ class StepContext:
         return list(queue.ready_here(records, kind, self.load_routing()))
 
     def changed(self) -> list[Aggregate]:
-        """The aggregates steps loaded and may have changed, to save with the session."""
-        return [a for a in self._loaded.values() if a.pending_events]
+        """The aggregates steps loaded and changed, to save with the session."""
+        return [a for a in self._loaded.values() if a is not None and a.pending_events]

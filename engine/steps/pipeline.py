@@ -115,7 +115,9 @@ class PlannedMessage:
 def next_message(
     steps: list[str], work: SessionWork, seq: int, context: StepContext
 ) -> PlannedMessage | None:
-    """The next message, or None when every step has finished."""
+    """The next message, or None when every step has finished. The steps whose requests it
+    carries are told they are sent (`Step.sent`)."""
+    work = settle(steps, work, context)
     chosen: list[tuple[int, StepState, Request]] = []
     weight = 0
     for index, name in enumerate(steps):
@@ -123,6 +125,8 @@ def next_message(
             continue
         state = work.active.get(index) or step(name).start(context)
         request = step(name).request(state, context, f"{seq}.{name}")
+        if not request.elements:
+            continue  # nothing now; settled before the next message
         if chosen and weight + request.answer_bound > ANSWER_BUDGET_BYTES:
             break  # in order: a later step never overtakes one that did not fit
         chosen.append((index, state, request))
@@ -137,13 +141,31 @@ def next_message(
         version=context.qbxml_version,
         on_error="continueOnError" if len(elements) > 1 else "stopOnError",
     )
-    active = {**work.active, **{index: state for index, state, _ in chosen}}
+    active = dict(work.active)
+    for index, state, request in chosen:
+        active[index] = step(steps[index]).sent(state, request, context)
     return PlannedMessage(
         qbxml=qbxml,
         request_ids=[str(element.get("requestID")) for element in elements],
         purpose=", ".join(steps[index] for index, _, _ in chosen),
         work=replace(work, active=active),
     )
+
+
+def settle(steps: list[str], work: SessionWork, context: StepContext) -> SessionWork:
+    """Start the steps due next and finish those with nothing to send, up to the first that
+    has something, so that the last answer of a session brings its progress to 100."""
+    active, finished = dict(work.active), set(work.finished)
+    for index, name in enumerate(steps):
+        if index in finished:
+            continue
+        state = active.get(index) or step(name).start(context)
+        if step(name).request(state, context, f"0.{name}").elements:
+            active[index] = state
+            break
+        active.pop(index, None)
+        finished.add(index)
+    return replace(work, active=active, finished=frozenset(finished))
 
 
 def step_of(request_id: str) -> str:
@@ -181,11 +203,15 @@ def absorb(
                 recorded[name] = outcome.recorded
         else:
             active[index] = outcome.state
-    return SessionWork(
-        finished=frozenset(finished),
-        active=active,
-        problems=tuple(problems),
-        recorded=recorded,
+    return settle(
+        steps,
+        SessionWork(
+            finished=frozenset(finished),
+            active=active,
+            problems=tuple(problems),
+            recorded=recorded,
+        ),
+        context,
     )
 
 

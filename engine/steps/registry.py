@@ -1,27 +1,40 @@
-"""Which steps a session runs, in what order: every list (open question 3's order:
-accounts first, ship methods last), then a deletion sync when one is due. Later kinds of work
-(paid dates, the transfers by type, inventory) are registered here in their place."""
+"""Which steps a session runs, in what order: every list (open question 3's order: accounts
+first, ship methods last), then a deletion sync when one is due, then the transfers the
+connector has switched on (invoices need the customers and items the list syncs brought).
+Later kinds of work (paid dates, the other transfer types, inventory) are registered here."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from engine.aggregates import WebConnector
 from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
+from engine.invoices import InvoiceType
+from engine.kinds import TransferKind
 from engine.steps.base import Step, StepState
 from engine.steps.deletions import DELETIONS, DeletionPass, DeletionSync
 from engine.steps.lists import ListPass, ListSync
+from engine.steps.transfers import TransferPass, TransferStep
 
+TRANSFERS = {TransferKind.INVOICES: TransferStep(InvoiceType())}
 STEPS: dict[str, Step[Any]] = {
     **{name: ListSync(name) for name in LIST_NAMES},
     DELETIONS: DeletionSync(),
+    **{str(kind): transfer for kind, transfer in TRANSFERS.items()},
 }
 # Every kind of step state, to read a session's events back.
-STATE_KINDS: dict[str, type[StepState]] = {cls.KIND: cls for cls in (ListPass, DeletionPass)}
+STATE_KINDS: dict[str, type[StepState]] = {
+    cls.KIND: cls for cls in (ListPass, DeletionPass, TransferPass)
+}
 
 
-def plan(lists: QuickBooksLists) -> list[str]:
-    """The steps of a session: every list (incrementally once synced), deletions when due."""
-    return list(LIST_NAMES) + ([DELETIONS] if lists.deletions_due else [])
+def plan(lists: QuickBooksLists, connector: WebConnector | None = None) -> list[str]:
+    """The steps of a session: every list (incrementally once synced), deletions when due,
+    then the transfers the connector has switched on."""
+    steps = list(LIST_NAMES) + ([DELETIONS] if lists.deletions_due else [])
+    if connector is not None:
+        steps += [str(kind) for kind in TRANSFERS if connector.transfers.get(kind)]
+    return steps
 
 
 def step(name: str) -> Step[Any]:

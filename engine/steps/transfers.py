@@ -1,0 +1,509 @@
+"""A transfer step: one kind of document into QuickBooks, exactly once, in batches.
+
+Each batch of queued transfers goes through, as needed:
+- verify: a transfer sent earlier whose answer never came is looked for in QuickBooks (by its
+  ExternalGUID, among the transactions of its customer and date) before anything is resent;
+- query: the customers and items the batch needs and the lists read model does not know are
+  asked of QuickBooks by name;
+- create: those QuickBooks lacks are added, parents first;
+- send: the adds, many per message (`continueOnError`), each with a requestID that names its
+  transfer and an ExternalGUID derived from it. The transfers are marked sent in the same save
+  as the message, so a crash at any point leaves them sent, hence verified before a resend.
+A dependency that cannot be created fails its dependents with a message naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
+
+from lxml import etree
+
+from engine.aggregates.psa import Document
+from engine.aggregates.transfer import Transfer
+from engine.invoices import CannotTransfer, Dependency, InvoicePlan
+from engine.kinds import TransferStatus
+from engine.qbxml import status
+from engine.qbxml.builder import build_request
+from engine.qbxml.parser import Response
+from engine.steps.base import Outcome, Request, StepContext
+
+# Adds per message: a message of 50 invoices is about 75 KB, its answer (trimmed to the fields
+# kept) about 15 KB, and QuickBooks applies it in seconds; far below QBWC's 10 MB and any
+# timeout, while 10,000 invoices still take only 200 messages.
+BATCH_SIZE = 50
+QUEUE_LIMIT = 100_000
+ANSWER_PER_REQUEST = 4 * 1024
+KEPT_FIELDS = ["TxnID", "RefNumber", "EditSequence", "TxnDate", "ExternalGUID"]
+DEPENDENCY_FIELDS = ["ListID", "FullName", "Email"]
+VERIFY_MAX = 100  # transactions of one customer on one date looked through for a key
+_SETTLED = (TransferStatus.WITHDRAWN, TransferStatus.FAILED)
+
+
+class TransferType(Protocol):
+    """What a kind of document becomes: its QuickBooks transaction and its dependencies."""
+
+    kind: str
+    label: str  # "invoice"
+    txn: str  # "Invoice": InvoiceAddRq, InvoiceQueryRq, InvoiceRet
+
+    def plan(self, document: Document, context: StepContext) -> InvoicePlan:
+        """The add's body and what it needs, or CannotTransfer."""
+        ...
+
+
+@dataclass(frozen=True)
+class TransferPass:
+    """Where a transfer step stands: the transfers still to take, the batch in hand and its
+    phase, what QuickBooks was found to hold (`known`: dependency key -> e-mail address) or
+    could not create (`failed`), and what the message in flight asked (`asked`)."""
+
+    KIND: ClassVar[str] = "transfer_pass"
+    VERSION: ClassVar[int] = 1
+
+    todo: tuple[str, ...] = ()
+    batch: tuple[str, ...] = ()
+    phase: str = "done"  # verify, query, create, send, done
+    known: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    queried: bool = False
+    asked: tuple[str, ...] = ()
+    planned: int = 0
+    done: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The pass as JSON values."""
+        return {
+            "todo": list(self.todo),
+            "batch": list(self.batch),
+            "phase": self.phase,
+            "known": dict(self.known),
+            "failed": dict(self.failed),
+            "queried": self.queried,
+            "asked": list(self.asked),
+            "planned": self.planned,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], version: int) -> TransferPass:
+        """Read back any version."""
+        return cls(
+            todo=tuple(data["todo"]),
+            batch=tuple(data["batch"]),
+            phase=data["phase"],
+            known=dict(data["known"]),
+            failed=dict(data["failed"]),
+            queried=data["queried"],
+            asked=tuple(data["asked"]),
+            planned=data["planned"],
+            done=data["done"],
+        )
+
+
+@dataclass
+class _Work:
+    """A batch's transfers with their plans, as loaded for one call."""
+
+    transfers: dict[str, Transfer]
+    plans: dict[str, InvoicePlan]
+    unsure: list[str]
+    ready: list[str]
+
+
+class TransferStep:
+    """One kind of document's transfers (the registry makes one per kind)."""
+
+    def __init__(self, transfer_type: TransferType) -> None:
+        self.type = transfer_type
+        self.name = transfer_type.kind
+
+    # -- the Step protocol -----------------------------------------------------------------------
+
+    def start(self, context: StepContext) -> TransferPass:
+        """The connector's open transfers of this kind, the longest waiting first."""
+        ids = tuple(str(i) for i in context.open_transfers(self.name, QUEUE_LIMIT))
+        return self._advance(TransferPass(todo=ids, planned=len(ids), phase="next"), context)
+
+    def request(self, state: TransferPass, context: StepContext, request_id: str) -> Request:
+        """The batch's next requests (none once every transfer is handled)."""
+        if state.phase == "done":
+            return Request((), 0)
+        work = self._load(state, context)
+        if state.phase == "verify":
+            elements = [
+                self._verify_query(work.plans[t], f"{request_id}.v{i}", context)
+                for i, t in enumerate(work.unsure)
+            ]
+            bound = len(elements) * VERIFY_MAX * ANSWER_PER_REQUEST
+        elif state.phase == "query":
+            elements = self._dependency_queries(
+                self._unknown(state, work, context), request_id, context
+            )
+            bound = len(self._needs(work)) * ANSWER_PER_REQUEST
+        elif state.phase == "create":
+            elements = [
+                self._dependency_add(need, f"{request_id}.c{i}", context)
+                for i, need in enumerate(self._unknown(state, work, context))
+            ]
+            bound = len(elements) * ANSWER_PER_REQUEST
+        else:
+            elements = [
+                self._add(work, t, f"{request_id}.t{i}", context)
+                for i, t in enumerate(self._sendable(state, work))
+            ]
+            bound = len(elements) * ANSWER_PER_REQUEST
+        return Request(tuple(elements), bound)
+
+    def sent(self, state: TransferPass, request: Request, context: StepContext) -> TransferPass:
+        """The message is on its way: the adds' transfers are marked sent with it."""
+        if state.phase != "send":
+            return state
+        work = self._load(state, context)
+        sendable = self._sendable(state, work)
+        for transfer_id, element in zip(sendable, request.elements, strict=True):
+            transfer = work.transfers[transfer_id]
+            assert context.exchange_id is not None and context.session_id is not None
+            transfer.send(
+                context.session_id,
+                context.exchange_id,
+                str(element.get("requestID")),
+                "add",
+                transfer.attempts + 1,
+                transfer.external_guid,
+                context.now,
+            )
+        return replace(state, asked=tuple(sendable))
+
+    def absorb(
+        self, state: TransferPass, responses: list[Response | None], context: StepContext
+    ) -> Outcome[TransferPass]:
+        """Record what QuickBooks said, then move on to the next phase or batch."""
+        work = self._load(state, context)
+        if state.phase == "verify":
+            for transfer_id, response in zip(work.unsure, responses, strict=False):
+                if not self._verified(work, transfer_id, response, context):
+                    # QuickBooks could not say: leave it for the next session, unsent.
+                    state = replace(
+                        state,
+                        batch=tuple(t for t in state.batch if t != transfer_id),
+                        done=state.done + 1,
+                    )
+        elif state.phase == "query":
+            state = replace(state, known={**state.known, **self._found(responses)}, queried=True)
+        elif state.phase == "create":
+            state = self._created(state, self._unknown(state, work, context), responses)
+        else:
+            for transfer_id, response in zip(state.asked, responses, strict=True):
+                self._answered(work.transfers[transfer_id], response, context)
+            state = replace(state, batch=(), done=state.done + len(state.batch))
+        state = self._advance(replace(state, asked=()), context)
+        finished = state.phase == "done"
+        return Outcome(state, finished=finished, recorded=state.planned if finished else None)
+
+    def interrupted(self, state: TransferPass, context: StepContext) -> TransferPass:
+        """No answer: sent adds may be in QuickBooks, so they are verified; a query or a
+        creation is asked again from the query (what was created is found by name)."""
+        if state.phase == "send":
+            work = self._load(state, context)
+            for transfer_id in state.asked:
+                work.transfers[transfer_id].mark_in_doubt(
+                    "QuickBooks did not answer the message that carried it", context.now
+                )
+            return self._advance(replace(state, asked=()), context)
+        return self._advance(replace(state, queried=False), context)
+
+    def progress(self, state: TransferPass) -> float:
+        """Transfers handled of transfers planned."""
+        return state.done / state.planned if state.planned else 0.0
+
+    # -- batches ---------------------------------------------------------------------------------
+
+    def _advance(self, state: TransferPass, context: StepContext) -> TransferPass:
+        """The state ready for its next request: the next phase of this batch, or the next
+        batch (taking only what is to be sent), or done."""
+        while True:
+            if not state.batch:
+                if not state.todo:
+                    return replace(state, phase="done", known={}, failed={})
+                state = self._take(state, context)
+                continue
+            work = self._load(state, context)
+            if work.unsure:
+                return replace(state, phase="verify")
+            if not work.ready:
+                state = replace(state, batch=(), done=state.done + len(state.batch))
+                continue
+            found, unknown = self._lookup(state, work, context)
+            state = replace(state, known={**state.known, **found})
+            if unknown:
+                return replace(state, phase="create" if state.queried else "query")
+            blocked = self._fail_blocked(state, work, context)
+            if len(blocked) < len(work.ready):
+                return replace(state, phase="send")
+            state = replace(state, batch=(), done=state.done + len(state.batch))
+
+    def _take(self, state: TransferPass, context: StepContext) -> TransferPass:
+        """The next batch: transfers still to act on (done ones and those waiting for a
+        change are counted and skipped; a document that cannot be transferred fails)."""
+        batch: list[str] = []
+        todo, done = list(state.todo), state.done
+        while todo and len(batch) < BATCH_SIZE:
+            transfer_id = todo.pop(0)
+            transfer = context.load_transfer(UUID(transfer_id))
+            if transfer is None or not (
+                transfer.is_pending or transfer.is_unsure or self._changed(transfer, context)
+            ):
+                done += 1
+                continue
+            if transfer.status == TransferStatus.FAILED:
+                transfer.requeue(
+                    "its document, mappings, settings or QuickBooks lists changed",
+                    "engine",
+                    context.now,
+                )
+            batch.append(transfer_id)
+        return replace(
+            state,
+            todo=tuple(todo),
+            batch=tuple(batch),
+            done=done,
+            known={},
+            failed={},
+            queried=False,
+        )
+
+    def _changed(self, transfer: Transfer, context: StepContext) -> bool:
+        """A failed transfer that may now succeed."""
+        if transfer.status != TransferStatus.FAILED:
+            return False
+        return not transfer.waits_for_a_change(context.inputs(transfer.document_id))
+
+    def _load(self, state: TransferPass, context: StepContext) -> _Work:
+        transfers: dict[str, Transfer] = {}
+        plans: dict[str, InvoicePlan] = {}
+        unsure: list[str] = []
+        ready: list[str] = []
+        for transfer_id in state.batch:
+            transfer = context.load_transfer(UUID(transfer_id))
+            if transfer is None or transfer.is_done or transfer.status in _SETTLED:
+                continue
+            document = context.load_document(transfer.document_id)
+            try:
+                plan = self.type.plan(document, context)
+            except CannotTransfer as exc:
+                transfer.fail(
+                    None, str(exc), False, context.inputs(transfer.document_id), None, context.now
+                )
+                continue
+            transfers[transfer_id], plans[transfer_id] = transfer, plan
+            (unsure if transfer.is_unsure else ready).append(transfer_id)
+        return _Work(transfers, plans, unsure, ready)
+
+    # -- dependencies ----------------------------------------------------------------------------
+
+    def _needs(self, work: _Work) -> dict[str, Dependency]:
+        return {n.key: n for t in work.ready for n in work.plans[t].needs}
+
+    def _lookup(
+        self, state: TransferPass, work: _Work, context: StepContext
+    ) -> tuple[dict[str, str], list[Dependency]]:
+        """(what the lists read model knows of the batch's dependencies, key -> e-mail; what
+        neither it nor QuickBooks' answers know)."""
+        found, unknown = {}, []
+        for key, need in self._needs(work).items():
+            if key in state.known or key in state.failed:
+                continue
+            record = context.find_applied(need.list_name, need.full_name)
+            if record is not None:
+                found[key] = str((record.get("details") or {}).get("Email") or "")
+            else:
+                unknown.append(need)
+        return found, unknown
+
+    def _unknown(self, state: TransferPass, work: _Work, context: StepContext) -> list[Dependency]:
+        return self._lookup(state, work, context)[1]
+
+    def _dependency_queries(
+        self, unknown: list[Dependency], request_id: str, context: StepContext
+    ) -> list[etree._Element]:
+        out = []
+        for index, (list_name, query) in enumerate(
+            (("customers", "CustomerQueryRq"), ("items", "ItemQueryRq"))
+        ):
+            names = [n.full_name for n in unknown if n.list_name == list_name]
+            if names:
+                out.append(
+                    build_request(
+                        query,
+                        {"FullName": names},
+                        request_id=f"{request_id}.q{index}",
+                        version=context.qbxml_version,
+                        include=DEPENDENCY_FIELDS
+                        if list_name == "customers"
+                        else ["ListID", "FullName"],
+                    )
+                )
+        return out
+
+    def _found(self, responses: list[Response | None]) -> dict[str, str]:
+        found = {}
+        for response in responses:
+            for ret in response.rets if response is not None else []:
+                list_name = "customers" if ret.tag == "CustomerRet" else "items"
+                name = ret.findtext("FullName") or ""
+                found[f"{list_name}:{name.casefold()}"] = ret.findtext("Email") or ""
+        return found
+
+    def _dependency_add(
+        self, need: Dependency, request_id: str, context: StepContext
+    ) -> etree._Element:
+        body = dict(need.body)
+        if need.parent:
+            body["ParentRef"] = {"FullName": need.parent}
+        return build_request(
+            need.request,
+            body,
+            request_id=request_id,
+            version=context.qbxml_version,
+            include=["ListID", "FullName"],
+        )
+
+    def _created(
+        self, state: TransferPass, needs: list[Dependency], responses: list[Response | None]
+    ) -> TransferPass:
+        known, failed, lost = dict(state.known), dict(state.failed), False
+        for need, response in zip(needs, responses, strict=False):
+            if response is None:
+                lost = True  # it may exist now: asked again by name before any new add
+                continue
+            if response.status.decision in (status.OK, status.WARNING):
+                known[need.key] = need.email
+            else:
+                failed[need.key] = (
+                    f"QuickBooks could not create the {need.list_name[:-1]} "
+                    f"{need.full_name!r}: {response.status.code} {response.status.message}"
+                )
+        for need in needs:  # a child whose parent failed cannot be created either
+            if need.parent and f"{need.list_name}:{need.parent.casefold()}" in failed:
+                failed.setdefault(need.key, f"its parent {need.parent!r} could not be created")
+        return replace(state, known=known, failed=failed, queried=not lost)
+
+    # -- the adds --------------------------------------------------------------------------------
+
+    def _sendable(self, state: TransferPass, work: _Work) -> list[str]:
+        return [t for t in work.ready if not self._blocked(state, work.plans[t])]
+
+    def _fail_blocked(self, state: TransferPass, work: _Work, context: StepContext) -> list[str]:
+        """Fail the batch's transfers a dependency or a missing e-mail address stops (they
+        are retried when something they depend on changes)."""
+        blocked = []
+        for transfer_id in work.ready:
+            reason = self._blocked(state, work.plans[transfer_id])
+            if reason is not None:
+                transfer = work.transfers[transfer_id]
+                transfer.fail(
+                    None,
+                    f"{self.type.label} {transfer.number}: {reason}",
+                    False,
+                    context.inputs(transfer.document_id),
+                    None,
+                    context.now,
+                )
+                blocked.append(transfer_id)
+        return blocked
+
+    def _blocked(self, state: TransferPass, plan: InvoicePlan) -> str | None:
+        for need in plan.needs:
+            if need.key in state.failed:
+                return state.failed[need.key]
+        if plan.to_be_emailed and not state.known.get(f"customers:{plan.customer.casefold()}"):
+            return (
+                f"the invoice is to be e-mailed, but customer {plan.customer!r} has no "
+                "e-mail address in QuickBooks"
+            )
+        return None
+
+    def _add(
+        self, work: _Work, transfer_id: str, request_id: str, context: StepContext
+    ) -> etree._Element:
+        transfer = work.transfers[transfer_id]
+        body = {**work.plans[transfer_id].body, "ExternalGUID": transfer.external_guid}
+        return build_request(
+            f"{self.type.txn}AddRq",
+            body,
+            request_id=request_id,
+            version=context.qbxml_version,
+            include=KEPT_FIELDS,
+        )
+
+    def _answered(
+        self, transfer: Transfer, response: Response | None, context: StepContext
+    ) -> None:
+        assert context.exchange_id is not None
+        if response is None:
+            transfer.mark_in_doubt("QuickBooks' answer to it was missing", context.now)
+            return
+        if response.status.decision in (status.OK, status.WARNING) and response.rets:
+            self._succeeded(transfer, response.rets[0], context, verified=False)
+            return
+        transient = response.status.decision == status.RETRY_LATER
+        transfer.fail(
+            response.status.code,
+            response.status.message,
+            transient,
+            context.inputs(transfer.document_id),
+            context.exchange_id,
+            context.now,
+        )
+
+    def _succeeded(
+        self, transfer: Transfer, ret: etree._Element, context: StepContext, *, verified: bool
+    ) -> None:
+        assert context.exchange_id is not None
+        fields = (
+            ret.findtext("TxnID") or "",
+            ret.findtext("RefNumber"),
+            ret.findtext("EditSequence"),
+            ret.findtext("TxnDate"),
+        )
+        if verified:
+            transfer.verify_found(*fields, context.exchange_id, context.now)
+        else:
+            transfer.succeed(*fields, context.exchange_id, context.now)
+        context.written_back(
+            transfer, {"txn_id": fields[0], "ref_number": fields[1], "txn_date": fields[3]}
+        )
+
+    # -- verification ----------------------------------------------------------------------------
+
+    def _verify_query(
+        self, plan: InvoicePlan, request_id: str, context: StepContext
+    ) -> etree._Element:
+        return build_request(
+            f"{self.type.txn}QueryRq",
+            {
+                "MaxReturned": VERIFY_MAX,
+                "TxnDateRangeFilter": {"FromTxnDate": plan.txn_date, "ToTxnDate": plan.txn_date},
+                "EntityFilter": {"FullName": plan.customer},
+            },
+            request_id=request_id,
+            version=context.qbxml_version,
+            include=KEPT_FIELDS,
+        )
+
+    def _verified(
+        self, work: _Work, transfer_id: str, response: Response | None, context: StepContext
+    ) -> bool:
+        """Settle an unsure transfer from QuickBooks' answer; False when it did not say."""
+        transfer = work.transfers[transfer_id]
+        if response is None or response.status.decision not in (status.OK, status.NO_MATCH):
+            return False
+        assert context.exchange_id is not None
+        for ret in response.rets:
+            if (ret.findtext("ExternalGUID") or "").upper() == transfer.external_guid:
+                self._succeeded(transfer, ret, context, verified=True)
+                return True
+        transfer.verify_missing(context.exchange_id, context.now)
+        return True

@@ -59,18 +59,18 @@ class TransferCommands(Needs):
         reason: str,
         now: datetime,
         parties: Mapping[UUID, Aggregate] | None = None,
-        only: UUID | None = None,
+        only: WebConnector | None = None,
     ) -> list[Transfer]:
         """Queue every ready document on its connector, when that connector transfers its
-        kind (`only`: this connector's, whatever the others do); returns the transfers that
-        changed."""
-        connectors: dict[UUID, WebConnector | None] = {}
+        kind (`only`: this connector's, as just changed, whatever the others do); returns the
+        transfers that changed."""
+        connectors: dict[UUID, WebConnector | None] = {only.id: only} if only else {}
         changed = []
         for document in documents:
             if document.status != DocumentStatus.READY:
                 continue
             connector_id = self._destination(document, account, parties or {})
-            if connector_id is None or (only is not None and connector_id != only):
+            if connector_id is None or (only is not None and connector_id != only.id):
                 continue
             if connector_id not in connectors:
                 connectors[connector_id] = self._load(connector_id)
@@ -125,7 +125,7 @@ class TransferCommands(Needs):
                     if isinstance(document, Document):
                         documents.append(document)
         return self._queue_ready(
-            documents, account, f"transfer of {kinds[0]} switched on", now, only=connector.id
+            documents, account, f"transfer of {kinds[0]} switched on", now, only=connector
         )
 
     # -- commands ------------------------------------------------------------------------------

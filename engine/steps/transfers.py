@@ -312,8 +312,15 @@ class TransferStep:
         """(what the lists read model knows of the batch's dependencies, key -> e-mail; what
         neither it nor QuickBooks' answers know)."""
         found, unknown = {}, []
+        # Whether a customer has an e-mail address is asked of QuickBooks itself when an
+        # invoice is to be e-mailed: the read model may not have seen the latest change yet.
+        emailed = {f"customers:{work.plans[t].customer.casefold()}" for t in work.ready
+                   if work.plans[t].to_be_emailed}
         for key, need in self._needs(work).items():
             if key in state.known or key in state.failed:
+                continue
+            if key in emailed and not state.queried:
+                unknown.append(need)
                 continue
             record = context.find_applied(need.list_name, need.full_name)
             if record is not None:

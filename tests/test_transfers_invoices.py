@@ -1,0 +1,222 @@
+"""Invoices into QuickBooks, exactly once: queued when ready, sent with their customers and
+items, verified when an answer is lost, never duplicated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from projections.runtime import fresh_view
+from tests.helpers import API_PASSWORD, demo_company, register_connector, run_session
+from web.bootstrap import bootstrap
+
+DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
+
+
+@pytest.fixture
+def shop(settings):
+    """The demo company synced once, the demo PSA file imported, invoices switched on."""
+    engine = bootstrap(settings)
+    reg = register_connector(engine)
+    company = demo_company()
+    company.write_file_id(reg.owner_id, reg.file_id)
+    run_session(engine, reg, company)
+    engine.import_psa(DEMO, by="tests")
+    engine.change_connector(reg.connector_id, transfers={"invoices": True})
+    try:
+        yield engine, reg, company, settings
+    finally:
+        engine.close()
+
+
+def caught_up(engine, settings) -> None:
+    """What the runners do in the server: every read model applies what was stored."""
+    for name in ("quickbookslists", "transfers", "psarecords"):
+        fresh_view(settings, engine, name).close()
+
+
+def invoices_in(company) -> list[dict]:
+    return list(company.txns["Invoice"].values())
+
+
+def test_ready_invoices_reach_quickbooks_once_with_their_customers_and_items(shop):
+    engine, reg, company, settings = shop
+    queued = engine.get_transfer("invoice", "INV-5001", reg.connector_id)
+    assert queued["status"] == "queued"
+    caught_up(engine, settings)
+    run_session(engine, reg, company)
+    invoices = invoices_in(company)
+    assert sorted(i["CustomerRef"]["FullName"] for i in invoices) == [
+        "Acme Dental Group",
+        "Bright:Downtown Clinic",
+    ]
+    customers = {c["FullName"] for c in company.lists["customer"].values()}
+    assert {"Bright", "Bright:Downtown Clinic"} <= customers
+    items = {i["FullName"] for i in company.lists["item_service"].values()}
+    assert {"Tech", "Tech:On-Site Service", "Managed Workstation", "Hardware"} <= items
+    for psa_id in ("INV-5001", "INV-5002"):
+        transfer = engine.get_transfer("invoice", psa_id, reg.connector_id)
+        assert transfer["status"] == "succeeded", transfer
+        txn = company.txn(transfer["quickbooks"]["txn_id"])
+        assert txn["ExternalGUID"].startswith("{")
+        document = engine.get_document("invoice", psa_id)
+        assert document["status"] == "transferred"
+        assert document["quickbooks"]["txn_id"] == transfer["quickbooks"]["txn_id"]
+        assert document["quickbooks"]["ref_number"] == txn["RefNumber"]
+    acme = next(i for i in invoices if i["CustomerRef"]["FullName"] == "Acme Dental Group")
+    assert acme["IsToBeEmailed"] == "true" and acme["PONumber"] == "PO-AC-77"
+    # A second session sends nothing again.
+    caught_up(engine, settings)
+    run_session(engine, reg, company)
+    assert len(invoices_in(company)) == 2
+
+
+def session(engine, reg, company, tamper=None) -> str:
+    """One QBWC update through the engine's commands; `tamper(n, request, answer)` may change
+    QuickBooks' answer to the nth message (returning (answer, hresult)), or return None to
+    stand for QBWC dying after QuickBooks applied it (nothing is delivered, nothing closed)."""
+    ticket = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[0]
+    company.begin_session()
+    request = engine.qbwc_send_request(
+        reg.registration_id, ticket, company.hcp_response(), company.path, "US", 13, 0
+    )
+    n = 0
+    while request:
+        n += 1
+        answer, hresult = company.process(request), ""
+        if tamper is not None:
+            changed = tamper(n, request, answer)
+            if changed is None:
+                company.end_session()
+                return ticket
+            answer, hresult = changed
+        progress = engine.qbwc_receive_response(
+            reg.registration_id, ticket, answer, hresult, "boom" if hresult else ""
+        )
+        if progress >= 100 or progress < 0:
+            break
+        request = engine.qbwc_send_request(
+            reg.registration_id, ticket, "", company.path, "US", 13, 0
+        )
+    engine.qbwc_close(reg.registration_id, ticket)
+    company.end_session()
+    return ticket
+
+
+def on_invoices(action):
+    """A tamper acting on the first message that adds invoices."""
+    done = []
+
+    def tamper(n, request, answer):
+        if "<InvoiceAddRq" in request and not done:
+            done.append(n)
+            return action(request, answer)
+        return answer, ""
+
+    return tamper
+
+
+def statuses(engine, reg, *psa_ids):
+    return [engine.get_transfer("invoice", p, reg.connector_id)["status"] for p in psa_ids]
+
+
+def test_an_answer_lost_after_quickbooks_applied_the_invoices_is_verified_not_resent(shop):
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    session(engine, reg, company, on_invoices(lambda request, answer: None))
+    assert len(invoices_in(company)) == 2  # QuickBooks has them; the server never heard
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["sent", "sent"]
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert len(invoices_in(company)) == 2
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["verified", "verified"]
+    assert engine.get_document("invoice", "INV-5002")["status"] == "transferred"
+
+
+def test_an_hresult_on_the_invoices_is_verified_before_anything_is_resent(shop):
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+
+    def hresult(request, answer):
+        return "", "0x80040402"
+
+    session(engine, reg, company, on_invoices(hresult))
+    # QuickBooks applied the message; the HRESULT hid it. The session looked before resending.
+    assert len(invoices_in(company)) == 2
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["verified", "verified"]
+
+
+def test_an_hresult_before_quickbooks_applied_anything_resends_once(shop):
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    applied = {}
+
+    def undone(request, answer):
+        # QuickBooks refused the whole message set: undo what the simulator applied.
+        for txn_id in list(company.txns["Invoice"]):
+            applied[txn_id] = company.txns["Invoice"].pop(txn_id)
+        return "", "0x80040400"
+
+    session(engine, reg, company, on_invoices(undone))
+    assert applied and len(invoices_in(company)) == 2
+    assert not set(applied) & set(company.txns["Invoice"])
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["succeeded", "succeeded"]
+
+
+def test_a_lock_is_retried_by_the_next_session_and_a_bad_name_waits_for_a_change(shop):
+    engine, reg, company, settings = shop
+    engine.mark_ready("invoice", ["INV-5003"], by="tests")  # its organization's name is 50 long
+
+    def locked(request, answer):
+        # The first invoice of the message hits a lock; the simulator applied it, so it is
+        # taken out again, as QuickBooks would never have added it.
+        root = answer.split("<InvoiceAddRs", 2)
+        first_id = root[1].split('requestID="', 1)[1].split('"', 1)[0]
+        body = root[1].split("</InvoiceAddRs>", 1)
+        txn_id = body[0].split("<TxnID>", 1)[1].split("</TxnID>", 1)[0]
+        del company.txns["Invoice"][txn_id]
+        refused = (
+            f' requestID="{first_id}" statusCode="3170" statusSeverity="Error" '
+            'statusMessage="There was an error when saving a Invoice. The list has been '
+            'modified by another user." />'
+        )
+        return root[0] + "<InvoiceAddRs" + refused + body[1] + (
+            "<InvoiceAddRs" + root[2] if len(root) > 2 else ""
+        ), ""
+
+    caught_up(engine, settings)
+    session(engine, reg, company, on_invoices(locked))
+    both = [engine.get_transfer("invoice", p, reg.connector_id) for p in ("INV-5001", "INV-5002")]
+    [failed] = [t for t in both if t["status"] == "failed"]
+    assert failed["failure"]["code"] == 3170 and len(invoices_in(company)) == 1
+    assert failed["failure"]["transient"] is True
+    cascade = engine.get_transfer("invoice", "INV-5003", reg.connector_id)
+    assert cascade["status"] == "failed" and "QuickBooks allows 41" in cascade["failure"]["message"]
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["succeeded", "succeeded"]
+    assert len(invoices_in(company)) == 2
+    again = engine.get_transfer("invoice", "INV-5003", reg.connector_id)
+    assert again["attempts"] == cascade["attempts"]  # nothing changed: not tried again
+
+
+def test_an_emailed_invoice_without_an_address_fails_until_quickbooks_has_one(shop):
+    engine, reg, company, settings = shop
+    acme = next(c for c in company.lists["customer"].values() if c["Name"] == "Acme Dental Group")
+    acme.pop("Email")
+    company.stamp_modified(acme)
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    failed = engine.get_transfer("invoice", "INV-5001", reg.connector_id)
+    assert failed["status"] == "failed"
+    assert "has no e-mail address in QuickBooks" in failed["failure"]["message"]
+    assert statuses(engine, reg, "INV-5002") == ["succeeded"]
+    acme["Email"] = "billing@acmedental.example"
+    company.stamp_modified(acme)
+    company.clock.advance(days=1)
+    caught_up(engine, settings)
+    session(engine, reg, company)  # the lists changed: tried again
+    assert statuses(engine, reg, "INV-5001") == ["succeeded"]
+    assert len(invoices_in(company)) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -85,6 +86,8 @@ class TransferCommands(Needs):
                     psa_id=document.psa_id,
                     document_id=document.id,
                     number=display_name(document.kind, document.data),
+                    party=self._party_name(document, parties or {}),
+                    amount=str(document_amount(document.data)),
                     reason=reason,
                     at=now,
                 )
@@ -94,6 +97,16 @@ class TransferCommands(Needs):
                 continue
             changed.append(transfer)
         return changed
+
+    def _party_name(self, document: Document, parties: Mapping[UUID, Aggregate]) -> str:
+        """The organization's or resource's name, for the history."""
+        if document.kind == TransferKind.PURCHASE_ORDERS:
+            return str(document.data.get("vendor_name") or "")
+        party_field, party_kind = PARTIES[TransferKind(document.kind)]
+        party_id = str(document.data.get(party_field, ""))
+        key = record_id(party_kind, party_id)
+        party = parties.get(key) or self._load(key)
+        return display_name(party_kind, party.data) if isinstance(party, PsaRecord) else party_id
 
     def _dequeue(self, document: Document, account: Account, now: datetime) -> list[Transfer]:
         """Take a withdrawn document's transfer off its queue (refused once it was sent)."""
@@ -211,3 +224,10 @@ def transfer_view(transfer: Transfer) -> dict[str, Any]:
         "sent_at": iso(transfer.sent_at),
         "updated_at": iso(transfer.updated_at),
     }
+
+
+def document_amount(data: dict[str, Any]) -> Decimal:
+    """A document's total as the PSA has it: its lines (or items) and its tax."""
+    lines = data.get("lines") or data.get("items") or []
+    total = sum((Decimal(str(line.get("amount") or "0")) for line in lines), Decimal(0))
+    return (total + Decimal(str(data.get("tax_amount") or "0"))).quantize(Decimal("0.01"))

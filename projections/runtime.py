@@ -16,6 +16,7 @@ from eventsourcing.utils import Environment
 from engine.application import TransferEngine
 from engine.settings import Settings, read_model_path
 from projections.base import concrete_view
+from projections.history import HistoryProjection, HistoryView
 from projections.psa import PsaProjection, PsaView
 from projections.quickbooks_lists import QuickBooksListsProjection, QuickBooksListsView
 from projections.sessions import SessionsProjection, SessionsView
@@ -53,6 +54,7 @@ READ_MODELS = {
         ReadModel(SessionsProjection, SessionsView),
         ReadModel(PsaProjection, PsaView),
         ReadModel(TransfersProjection, TransfersView),
+        ReadModel(HistoryProjection, HistoryView),
     )
 }
 

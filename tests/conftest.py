@@ -21,6 +21,7 @@ import pytest
 
 from engine.application import TransferEngine
 from engine.settings import Settings
+from web.bootstrap import bootstrap
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -89,7 +90,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[TransferEngine]:
-    app = TransferEngine(env=settings.eventstore_env())
+    app = bootstrap(settings)
     try:
         yield app
     finally:

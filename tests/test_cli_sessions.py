@@ -96,7 +96,13 @@ def test_clear_company_file_and_sync_deletions(cli, engine, synced):
 
 def test_projections_status_and_rebuild(cli, synced):
     status = cli("projections", "status", "--json").json()
-    assert set(status["read_models"]) == {"QuickBooksLists", "Sessions", "PsaRecords", "Transfers"}
+    assert set(status["read_models"]) == {
+        "QuickBooksLists",
+        "Sessions",
+        "PsaRecords",
+        "Transfers",
+        "TransferHistory",
+    }
     rebuilt = cli("projections", "rebuild", "--json").json()["rebuilt"]
     assert rebuilt["QuickBooksLists"] > 0 and rebuilt["Sessions"] > 0
     reg, _, _ = synced

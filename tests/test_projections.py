@@ -19,6 +19,7 @@ def test_runners_follow_new_events(engine, settings):
             "Sessions",
             "PsaRecords",
             "Transfers",
+            "TransferHistory",
         }
         lists = QuickBooksLists(connector_id)
         lists.record_page(

@@ -3,6 +3,7 @@ QuickBooks company behind it, and the QuickBooks lists land in the read model.""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
@@ -20,8 +21,8 @@ from tests.qbsim.webconnector import Faults, WebConnectorSim
 from web.views import sessions_list
 
 
-@pytest.fixture
-def live(engine, settings, web_app):
+@contextlib.contextmanager
+def serving_app(engine, settings, web_app):
     """The web app on a real port, and a connector registered to reach it."""
     server = make_server("127.0.0.1", 0, web_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -34,6 +35,12 @@ def live(engine, settings, web_app):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def live(engine, settings, web_app):
+    with serving_app(engine, settings, web_app) as served:
+        yield served
 
 
 def connector_of(live) -> UUID:

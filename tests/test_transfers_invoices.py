@@ -220,3 +220,53 @@ def test_an_emailed_invoice_without_an_address_fails_until_quickbooks_has_one(sh
     session(engine, reg, company)  # the lists changed: tried again
     assert statuses(engine, reg, "INV-5001") == ["succeeded"]
     assert len(invoices_in(company)) == 2
+
+
+def test_the_web_connector_transfers_the_demo_invoices_through_the_endpoint(
+    engine, settings, web_app
+):
+    """The simulated Web Connector posting SOAP to the server, as in production."""
+    from tests.test_qbwc_sync import serving_app, update
+
+    with serving_app(engine, settings, web_app) as live:
+        company = demo_company()
+        company.write_file_id(live.reg.owner_id, live.reg.file_id)
+        assert update(live, company).outcome == "completed"
+        engine.import_psa(DEMO, by="tests")
+        engine.change_connector(live.reg.connector_id, transfers={"invoices": True})
+        caught_up(engine, settings)
+        result = update(live, company)
+        assert result.outcome == "completed", result.message
+        assert result.progress[-1] == 100
+        assert len(invoices_in(company)) == 2
+        assert "invoices" in live.engine.get_session(engine.get_session_id(result.ticket))["steps"]
+
+
+def test_the_history_shows_every_attempt_and_the_queues_their_transfers(shop, cli):
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    assert [
+        t["psa_id"]
+        for t in cli("transfers", "list", "--status", "pending", "--json").json()["transfers"]
+    ] != []
+    session(engine, reg, company, on_invoices(lambda request, answer: ("", "0x80040402")))
+    shown = cli("history", "--document", "invoice:INV-5001", "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    rows = json.loads(shown.stdout)["rows"]
+    assert [r["result"] for r in rows] == ["verified", "in_doubt"]
+    verified = rows[0]
+    txn = company.txn(verified["txn_id"])
+    assert txn is not None and verified["ref_number"] == txn["RefNumber"]
+    assert verified["username"] == "qbwc-api" and verified["registration_id"] == reg.registration_id
+    assert verified["attempt"] == 1 and verified["party"] == "Acme Dental Group"
+    assert verified["amount"] == "1350.00"
+    exchange = engine.get_session(verified["session_id"])
+    assert "ExternalGUID" in next(
+        x["response_xml"] for x in exchange["exchanges"] if x["id"] == verified["exchange_id"]
+    )
+    csv_out = cli("history", "--result", "ok", "--format", "csv").stdout.splitlines()
+    assert csv_out[0].startswith("at,kind,psa_id") and len(csv_out) == 3
+    assert cli("history", "--result", "nope").exit_code == 2
+    assert cli("history", "--document", "INV-5001").exit_code == 2
+    page = json.loads(cli("history", "--limit", "1", "--format", "json").stdout)
+    assert page["more"] is True and len(page["rows"]) == 1

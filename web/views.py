@@ -94,3 +94,63 @@ def readiness(settings: Settings, engine: TransferEngine, connector: str) -> dic
     """What blocks each transfer type of a connector."""
     with read_models(settings, engine, "quickbookslists", "psarecords") as (lists, psa):
         return engine.check_readiness(connector, directory=lists, catalog=psa)
+
+
+def transfers_list(
+    settings: Settings,
+    engine: TransferEngine,
+    *,
+    connector: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Transfers, the latest changed first; `status` "pending" and "pending_failed" are the
+    two queues (Pending, Pending/Failed)."""
+    connector_id = engine.get_connector(connector)["id"] if connector else None
+    with read_models(settings, engine, "transfers") as (transfers,):
+        return transfers.transfers(connector_id, kind, status, limit)
+
+
+def history(
+    settings: Settings,
+    engine: TransferEngine,
+    *,
+    connector: str | None = None,
+    kind: str | None = None,
+    result: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    document: str | None = None,
+    limit: int = 100,
+    page: int = 1,
+) -> dict[str, Any]:
+    """A page of the transfer history, newest first. `document` is TYPE:ID
+    ("invoice:INV-5001")."""
+    from engine.errors import InvalidValue
+    from engine.psa import document_kind
+    from projections.history import RESULTS
+
+    if result is not None and result not in RESULTS:
+        raise InvalidValue(f"unknown result {result!r}; use {', '.join(RESULTS)}")
+    if limit < 1 or limit > 1000 or page < 1:
+        raise InvalidValue("the page size is 1 to 1000 rows and pages count from 1")
+    wanted = None
+    if document:
+        document_type, _, psa_id = document.partition(":")
+        if not psa_id:
+            raise InvalidValue("name the document as TYPE:ID, for example invoice:INV-5001")
+        wanted = (document_kind(document_type), psa_id)
+    connector_id = engine.get_connector(connector)["id"] if connector else None
+    with read_models(settings, engine, "transferhistory") as (view,):
+        rows = view.history(
+            connector_id=connector_id,
+            kind=document_kind(kind) if kind else None,
+            result=result,
+            since=since,
+            until=until,
+            document=wanted,
+            limit=limit + 1,
+            offset=(page - 1) * limit,
+        )
+    return {"page": page, "per_page": limit, "more": len(rows) > limit, "rows": rows[:limit]}

@@ -49,6 +49,8 @@ class Transfer(Aggregate):
         psa_id: str
         document_id: UUID
         number: str
+        party: str
+        amount: str
         reason: str
         at: datetime
 
@@ -76,6 +78,7 @@ class Transfer(Aggregate):
         edit_sequence: str | None
         txn_date: str | None
         exchange_id: UUID
+        session_id: UUID | None
         at: datetime
 
     class Failed(Aggregate.Event):
@@ -84,6 +87,7 @@ class Transfer(Aggregate):
         transient: bool
         inputs: dict[str, int]
         exchange_id: UUID | None
+        session_id: UUID | None
         at: datetime
 
     class MarkedInDoubt(Aggregate.Event):
@@ -96,10 +100,12 @@ class Transfer(Aggregate):
         edit_sequence: str | None
         txn_date: str | None
         exchange_id: UUID
+        session_id: UUID | None
         at: datetime
 
     class FoundMissing(Aggregate.Event):
         exchange_id: UUID
+        session_id: UUID | None
         at: datetime
 
     class MarkedTransferred(Aggregate.Event):
@@ -120,6 +126,8 @@ class Transfer(Aggregate):
         psa_id: str,
         document_id: UUID,
         number: str,
+        party: str,
+        amount: str,
         reason: str,
         at: datetime,
     ) -> None:
@@ -226,6 +234,7 @@ class Transfer(Aggregate):
         edit_sequence: str | None,
         txn_date: str | None,
         exchange_id: UUID,
+        session_id: UUID | None,
         at: datetime,
     ) -> None:
         """QuickBooks added it."""
@@ -245,6 +254,7 @@ class Transfer(Aggregate):
         transient: bool,
         inputs: dict[str, int],
         exchange_id: UUID | None,
+        session_id: UUID | None,
         at: datetime,
     ) -> None:
         """It could not be transferred: `transient` failures are retried by the next session,
@@ -270,6 +280,7 @@ class Transfer(Aggregate):
         edit_sequence: str | None,
         txn_date: str | None,
         exchange_id: UUID,
+        session_id: UUID | None,
         at: datetime,
     ) -> None:
         """A query found it in QuickBooks: it was added, only the answer was lost."""
@@ -282,7 +293,7 @@ class Transfer(Aggregate):
         }
 
     @event(FoundMissing)
-    def verify_missing(self, exchange_id: UUID, at: datetime) -> None:
+    def verify_missing(self, exchange_id: UUID, session_id: UUID | None, at: datetime) -> None:
         """A query found no trace of it in QuickBooks: it is sent again."""
         self.status, self.updated_at = TransferStatus.QUEUED, at
 

@@ -293,9 +293,8 @@ class TransferStep:
             try:
                 plan = self.type.plan(document, context)
             except CannotTransfer as exc:
-                transfer.fail(
-                    None, str(exc), False, context.inputs(transfer.document_id), None, context.now
-                )
+                inputs = context.inputs(transfer.document_id)
+                transfer.fail(None, str(exc), False, inputs, None, context.session_id, context.now)
                 continue
             transfers[transfer_id], plans[transfer_id] = transfer, plan
             (unsure if transfer.is_unsure else ready).append(transfer_id)
@@ -314,8 +313,11 @@ class TransferStep:
         found, unknown = {}, []
         # Whether a customer has an e-mail address is asked of QuickBooks itself when an
         # invoice is to be e-mailed: the read model may not have seen the latest change yet.
-        emailed = {f"customers:{work.plans[t].customer.casefold()}" for t in work.ready
-                   if work.plans[t].to_be_emailed}
+        emailed = {
+            f"customers:{work.plans[t].customer.casefold()}"
+            for t in work.ready
+            if work.plans[t].to_be_emailed
+        }
         for key, need in self._needs(work).items():
             if key in state.known or key in state.failed:
                 continue
@@ -416,6 +418,7 @@ class TransferStep:
                     False,
                     context.inputs(transfer.document_id),
                     None,
+                    context.session_id,
                     context.now,
                 )
                 blocked.append(transfer_id)
@@ -462,6 +465,7 @@ class TransferStep:
             transient,
             context.inputs(transfer.document_id),
             context.exchange_id,
+            context.session_id,
             context.now,
         )
 
@@ -476,9 +480,9 @@ class TransferStep:
             ret.findtext("TxnDate"),
         )
         if verified:
-            transfer.verify_found(*fields, context.exchange_id, context.now)
+            transfer.verify_found(*fields, context.exchange_id, context.session_id, context.now)
         else:
-            transfer.succeed(*fields, context.exchange_id, context.now)
+            transfer.succeed(*fields, context.exchange_id, context.session_id, context.now)
         context.written_back(
             transfer, {"txn_id": fields[0], "ref_number": fields[1], "txn_date": fields[3]}
         )
@@ -512,5 +516,5 @@ class TransferStep:
             if (ret.findtext("ExternalGUID") or "").upper() == transfer.external_guid:
                 self._succeeded(transfer, ret, context, verified=True)
                 return True
-        transfer.verify_missing(context.exchange_id, context.now)
+        transfer.verify_missing(context.exchange_id, context.session_id, context.now)
         return True

@@ -21,6 +21,7 @@ from web.cli.psa import documents, import_, organizations, resources
 from web.cli.server import serve, worker
 from web.cli.sessions import sessions
 from web.cli.tokens import tokens
+from web.cli.transfers import history, transfers
 from web.cli.users import users
 
 
@@ -40,6 +41,8 @@ for _command in (
     organizations,
     resources,
     mappings,
+    transfers,
+    history,
     sessions,
     tokens,
     projections,

@@ -1,0 +1,140 @@
+"""`qbtransfer transfers ...` and `qbtransfer history`: the queues, what a person may do with a
+transfer, and what happened to every one of them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+
+from engine.settings import Settings
+from projections.history import RESULTS
+from web.cli.common import QbGroup, actor, emit, engine, json_option
+from web.views import history as history_page
+from web.views import transfers_list
+
+_HISTORY_COLUMNS = (
+    "at", "kind", "psa_id", "number", "party", "amount", "action", "result", "txn_id",
+    "ref_number", "code", "message", "attempt", "username", "registration_id", "session_id",
+    "exchange_id", "connector_id",
+)  # fmt: skip
+
+
+@click.group(cls=QbGroup)
+def transfers() -> None:
+    """The transfer queues, and requeuing or correcting a transfer."""
+
+
+@transfers.command("list")
+@click.option("--connector", help="Only this web connector's (id or name).")
+@click.option("--type", "kind", help="invoices, timesheets, expense_reports, purchase_orders.")
+@click.option(
+    "--status",
+    help="pending (never tried), pending_failed (tried, to be retried), or a transfer status.",
+)
+@click.option("--limit", type=int, default=100, show_default=True)
+@json_option
+def list_(connector, kind, status, limit, as_json):
+    """Transfers, the latest changed first."""
+    with engine() as app:
+        found = transfers_list(
+            Settings.from_env(), app, connector=connector, kind=kind, status=status, limit=limit
+        )
+    emit({"transfers": found}, as_json, _transfers_table)
+
+
+@transfers.command("show")
+@click.argument("document_type")
+@click.argument("document_id")
+@click.option("--connector", required=True, help="The web connector (id or name).")
+@json_option
+def show(document_type, document_id, connector, as_json):
+    """One document's transfer through a connector."""
+    with engine() as app:
+        found = app.get_transfer(document_type, document_id, connector)
+    emit(found, as_json, lambda t: "\n".join(f"{k}: {v}" for k, v in t.items()))
+
+
+@transfers.command("requeue")
+@click.argument("document_type")
+@click.argument("document_ids", nargs=-1, required=True)
+@click.option("--connector", required=True, help="The web connector (id or name).")
+@json_option
+def requeue(document_type, document_ids, connector, as_json):
+    """Send failed transfers again at the next session (all of them, or none)."""
+    with engine() as app:
+        done = app.requeue_transfers(connector, document_type, list(document_ids), by=actor())
+    emit({"transfers": done}, as_json, _transfers_table)
+
+
+@transfers.command("mark-not-transferred")
+@click.argument("document_type")
+@click.argument("document_id")
+@click.option("--connector", required=True, help="The web connector (id or name).")
+@json_option
+def mark_not_transferred(document_type, document_id, connector, as_json):
+    """Say a transferred document is not in QuickBooks: it is sent again (a duplicate if
+    QuickBooks still holds it)."""
+    with engine() as app:
+        done = app.mark_not_transferred(connector, document_type, document_id, by=actor())
+    emit(done, as_json, lambda t: f"{t['document_id']}: {t['status']}\nwarning: {t['warning']}")
+
+
+def _transfers_table(result: dict) -> str:
+    rows = result["transfers"]
+    if not rows:
+        return "no transfers"
+    return "\n".join(
+        f"{t.get('kind') or t.get('type')}:{t.get('psa_id') or t.get('document_id')}  "
+        f"{t['number']:<10} {t['status']:<22} attempts {t['attempts']}"
+        + (f"  {t.get('failure_message')}" if t.get("failure_message") else "")
+        for t in rows
+    )
+
+
+@click.command("history")
+@click.option("--connector", help="Only this web connector's (id or name).")
+@click.option("--type", "kind", help="invoice, timesheet, expense-report, purchase-order.")
+@click.option("--result", type=click.Choice(list(RESULTS)))
+@click.option("--since", help="From this date or time (ISO 8601).")
+@click.option("--until", help="Up to this date (included) or time.")
+@click.option("--document", help="One document's every attempt: TYPE:ID (invoice:INV-5001).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--limit", type=int, default=100, show_default=True, help="Rows per page.")
+@click.option("--page", type=int, default=1, show_default=True)
+def history(connector, kind, result, since, until, document, fmt, limit, page):
+    """What happened to each transfer, newest first: result, QuickBooks' TxnID and number or
+    status code and message, the attempt, who ran the session, and the exchange to read the
+    qbXML of (`qbtransfer sessions show`)."""
+    with engine() as app:
+        found = history_page(
+            Settings.from_env(), app, connector=connector, kind=kind, result=result,
+            since=since, until=until, document=document, limit=limit, page=page,
+        )  # fmt: skip
+    if fmt == "json":
+        click.echo(json.dumps(found, default=str))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=_HISTORY_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(found["rows"])
+        click.echo(out.getvalue(), nl=False)
+    else:
+        click.echo(_history_table(found))
+
+
+def _history_table(found: dict) -> str:
+    if not found["rows"]:
+        return "no history yet"
+    lines = [
+        f"{r['at'][:19]}  {r['kind']}:{r['psa_id']} {r['number'] or '':<8} {r['result']:<22} "
+        + (f"TxnID {r['txn_id']} #{r['ref_number']}" if r["txn_id"] else "")
+        + (f"{r['code']} " if r["code"] else "")
+        + (r["message"] or "")
+        for r in found["rows"]
+    ]
+    if found["more"]:
+        lines.append(f"(more: --page {found['page'] + 1})")
+    return "\n".join(lines)

@@ -270,3 +270,25 @@ def test_the_history_shows_every_attempt_and_the_queues_their_transfers(shop, cl
     assert cli("history", "--document", "INV-5001").exit_code == 2
     page = json.loads(cli("history", "--limit", "1", "--format", "json").stdout)
     assert page["more"] is True and len(page["rows"]) == 1
+
+
+def test_the_api_gives_the_queues_the_history_as_csv_and_requeues(shop, settings):
+    engine, reg, company, _ = shop
+    from web import create_app
+
+    client = create_app(settings, engine=engine).test_client()
+    auth = {"Authorization": f"Bearer {engine.create_token('tests')['token']}"}
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    listed = client.get("/api/v1/transfers?type=invoices", headers=auth).get_json()["transfers"]
+    assert {t["status"] for t in listed} == {"succeeded"}
+    csv_text = client.get("/api/v1/history?format=csv&result=ok", headers=auth).get_data(True)
+    assert csv_text.splitlines()[0].startswith("at,kind,psa_id") and "INV-5001" in csv_text
+    path = f"/api/v1/connectors/{reg.connector_id}/transfers/invoice/INV-5001"
+    assert client.get(path, headers=auth).get_json()["status"] == "succeeded"
+    refused = client.post(path + "/requeue", headers=auth)
+    assert refused.status_code == 409 and "already in QuickBooks" in refused.get_json()["detail"]
+    marked = client.post(path + "/mark-not-transferred", headers=auth).get_json()
+    assert marked["status"] == "marked_not_transferred" and "duplicate" in marked["warning"]
+    assert engine.get_document("invoice", "INV-5001")["status"] == "ready"
+    assert client.get("/api/v1/history?limit=x", headers=auth).status_code == 400

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
 
     from web.api import api
     from web.api_psa import psa_api
+    from web.api_transfers import transfers_api
     from web.openapi import openapi
     from web.qbwc.routes import qbwc
     from web.support import support
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     app.register_blueprint(qbwc)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(psa_api, url_prefix="/api/v1")
+    app.register_blueprint(transfers_api, url_prefix="/api/v1")
     app.register_error_handler(HTTPException, _http_error)
     return app
 

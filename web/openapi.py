@@ -197,6 +197,37 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _operation("Clear a mapping"),
     },
     "/connectors/{ref}/check": {"get": _operation("The readiness check")},
+    "/transfers": {
+        "get": _operation(
+            "Transfers; status pending or pending_failed are the two queues",
+            query={"connector": _STRING, "type": _STRING, "status": _STRING, "limit": _STRING},
+        ),
+    },
+    "/connectors/{ref}/transfers/{document_type}/{document_id}": {
+        "get": _operation("One document's transfer through a connector"),
+    },
+    "/connectors/{ref}/transfers/{document_type}/{document_id}/requeue": {
+        "post": _operation("Send a failed transfer again at the next session"),
+    },
+    "/connectors/{ref}/transfers/{document_type}/{document_id}/mark-not-transferred": {
+        "post": _operation("Say a document is not in QuickBooks (it is sent again)"),
+    },
+    "/history": {
+        "get": _operation(
+            "The transfer history, newest first (format=csv for accountants)",
+            query={
+                "connector": _STRING,
+                "type": _STRING,
+                "result": {"type": "string", "enum": ["ok", "failed", "in-doubt"]},
+                "since": _STRING,
+                "until": _STRING,
+                "document": _STRING,
+                "limit": _STRING,
+                "page": _STRING,
+                "format": {"type": "string", "enum": ["json", "csv"]},
+            },
+        ),
+    },
 }
 
 

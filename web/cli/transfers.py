@@ -15,7 +15,7 @@ from web.cli.common import QbGroup, actor, emit, engine, json_option
 from web.views import history as history_page
 from web.views import transfers_list
 
-_HISTORY_COLUMNS = (
+HISTORY_COLUMNS = (
     "at", "kind", "psa_id", "number", "party", "amount", "action", "result", "txn_id",
     "ref_number", "code", "message", "attempt", "username", "registration_id", "session_id",
     "exchange_id", "connector_id",
@@ -117,7 +117,7 @@ def history(connector, kind, result, since, until, document, fmt, limit, page):
         click.echo(json.dumps(found, default=str))
     elif fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=_HISTORY_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(found["rows"])
         click.echo(out.getvalue(), nl=False)

@@ -13,7 +13,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import EnvType
 
@@ -82,6 +87,9 @@ class TransferEngine(
         self.directory = directory
         self.catalog = catalog
         self.queue = queue
+        # Kinds never snapshotted (transfers, documents, PSA records) are loaded in bulk by
+        # the transfer steps: without a look in the snapshot store first.
+        self.unsnapshotted: Repository[UUID] = Repository(self.events)
 
     def close(self) -> None:
         """Close the event store and whatever the ports hold open."""

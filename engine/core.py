@@ -31,6 +31,7 @@ class EngineCore(Protocol):
     directory: QuickBooksDirectory | None
     catalog: PsaCatalog | None
     queue: TransferQueue | None
+    unsnapshotted: Repository[UUID]
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Record every given aggregate's new events together (eventsourcing)."""

@@ -50,6 +50,12 @@ class TransferQueue(Protocol):
     """Where each document's transfer stands (from the transfers read model). It proposes; a
     step loads each Transfer aggregate before acting on it."""
 
-    def open_transfers(self, connector_id: UUID, kind: str, limit: int) -> list[UUID]:
-        """Transfers of one connector and kind not (yet) in QuickBooks nor withdrawn, the
-        longest waiting first."""
+    def open_transfers(
+        self, connector_id: UUID, kind: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID]]:
+        """(queue position, id) of one connector's transfers of `kind` not (yet) in
+        QuickBooks nor withdrawn, in queue order (the longest waiting first), after the
+        position `after`."""
+
+    def count_open(self, connector_id: UUID, kind: str) -> int:
+        """How many such transfers there are."""

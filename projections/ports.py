@@ -91,6 +91,12 @@ class TransfersQueue(_OnDemandView):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, "transfers")
 
-    def open_transfers(self, connector_id: UUID, kind: str, limit: int) -> list[UUID]:
-        """Transfers a session may have to act on."""
-        return list(self.view().open_transfers(connector_id, kind, limit))
+    def open_transfers(
+        self, connector_id: UUID, kind: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID]]:
+        """Transfers a session may have to act on, in queue order."""
+        return list(self.view().open_transfers(connector_id, kind, limit, after))
+
+    def count_open(self, connector_id: UUID, kind: str) -> int:
+        """How many."""
+        return int(self.view().count_open(connector_id, kind))

@@ -69,16 +69,36 @@ class TransfersView(ReadModelView):
 
     # -- queries -------------------------------------------------------------------------------
 
-    def open_transfers(self, connector_id: UUID, kind: str, limit: int) -> list[UUID]:
-        """Transfers of one connector and kind a session may have to act on (queued, failed,
-        sent without an answer), the longest waiting first."""
+    def open_transfers(
+        self, connector_id: UUID, kind: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID]]:
+        """(queue position, id) of the transfers of one connector and kind a session may have
+        to act on (queued, failed, sent without an answer), the longest waiting first, after
+        the position `after` ("queued_at|id")."""
+        marks = ", ".join("?" for _ in _CLOSED)
+        where, params = "", []
+        if after:
+            queued_at, _, last_id = after.partition("|")
+            where, params = (
+                " AND (queued_at > ? OR (queued_at = ? AND id > ?))",
+                [queued_at, queued_at, last_id],
+            )
+        rows = self.query(
+            f"SELECT id, queued_at FROM {{transfers}} WHERE connector_id = ? AND kind = ? AND "
+            f"status NOT IN ({marks}){where} ORDER BY queued_at, id LIMIT ?",
+            (str(connector_id), kind, *_CLOSED, *params, limit),
+        )
+        return [(f"{row['queued_at']}|{row['id']}", UUID(row["id"])) for row in rows]
+
+    def count_open(self, connector_id: UUID, kind: str) -> int:
+        """How many transfers of one connector and kind are open."""
         marks = ", ".join("?" for _ in _CLOSED)
         rows = self.query(
-            f"SELECT id FROM {{transfers}} WHERE connector_id = ? AND kind = ? AND status NOT IN "
-            f"({marks}) ORDER BY queued_at, id LIMIT ?",
-            (str(connector_id), kind, *_CLOSED, limit),
+            f"SELECT COUNT(*) AS n FROM {{transfers}} WHERE connector_id = ? AND kind = ? AND "
+            f"status NOT IN ({marks})",
+            (str(connector_id), kind, *_CLOSED),
         )
-        return [UUID(row["id"]) for row in rows]
+        return int(rows[0]["n"])
 
     def transfers(
         self,

@@ -36,6 +36,12 @@ class SessionSupport(Needs):
         except AggregateNotFoundError:
             return None
 
+    def _get_unsnapshotted(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.unsnapshotted.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
     def _slot(self, connector_id: UUID) -> UpdateSlot:
         return self._get(UpdateSlot.create_id(connector_id)) or UpdateSlot(connector_id)
 
@@ -51,6 +57,7 @@ class SessionSupport(Needs):
             now=now,
             qbxml_version=session.qbxml_version or "13.0",
             load=self._get,
+            load_unsnapshotted=self._get_unsnapshotted,
             load_routing=lambda: self._routing(connector_id),
             directory=self.directory,
             catalog=self.catalog,

@@ -153,18 +153,23 @@ class StepContext:
     qbxml_version: str
     load: Callable[[UUID], Aggregate | None]
     load_routing: Callable[[], Routing]
+    # The same for kinds never snapshotted (transfers, PSA records): one query instead of two.
+    load_unsnapshotted: Callable[[UUID], Aggregate | None] | None = None
     directory: QuickBooksDirectory | None = None
     catalog: PsaCatalog | None = None
     queue: TransferQueue | None = None
     session_id: UUID | None = None
     exchange_id: UUID | None = None  # the exchange being sent or answered
+    memo: dict[Any, Any] = field(default_factory=dict)  # what a step works out once per call
     _loaded: dict[UUID, Aggregate | None] = field(default_factory=dict)
     _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
-    def get(self, aggregate_id: UUID) -> Aggregate | None:
-        """An aggregate, loaded once per call (None if it does not exist)."""
+    def get(self, aggregate_id: UUID, *, snapshotted: bool = True) -> Aggregate | None:
+        """An aggregate, loaded once per call (None if it does not exist). `snapshotted`
+        False: of a kind the engine never snapshots, loaded without looking for one."""
         if aggregate_id not in self._loaded:
-            self._loaded[aggregate_id] = self.load(aggregate_id)
+            load = self.load if snapshotted else (self.load_unsnapshotted or self.load)
+            self._loaded[aggregate_id] = load(aggregate_id)
         return self._loaded[aggregate_id]
 
     def lists(self) -> QuickBooksLists:
@@ -195,18 +200,18 @@ class StepContext:
 
     def load_transfer(self, transfer_id: UUID) -> Transfer | None:
         """A transfer of this connector."""
-        transfer = self.get(transfer_id)
+        transfer = self.get(transfer_id, snapshotted=False)
         return transfer if isinstance(transfer, Transfer) else None
 
     def load_document(self, document_id: UUID) -> Document:
         """The PSA document a transfer moves."""
-        document = self.get(document_id)
+        document = self.get(document_id, snapshotted=False)
         assert isinstance(document, Document)
         return document
 
     def psa_data(self, kind: str, psa_id: str) -> dict[str, Any] | None:
         """The data of an imported PSA record (an organization, a billing code...)."""
-        record = self.get(record_id(kind, psa_id))
+        record = self.get(record_id(kind, psa_id), snapshotted=False)
         return record.data if isinstance(record, (PsaRecord, Document)) else None
 
     def inputs(self, document_id: UUID) -> dict[str, int]:
@@ -239,12 +244,19 @@ class StepContext:
             return None
         return self.directory.find_applied(self.connector_id, list_name, name_or_list_id)
 
-    def open_transfers(self, kind: str, limit: int) -> list[UUID]:
-        """This connector's transfers of `kind` not yet in QuickBooks (from the transfers
-        read model; a step loads each one before acting on it)."""
+    def open_transfers(
+        self, kind: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID]]:
+        """(queue position, id) of this connector's transfers of `kind` not yet in QuickBooks,
+        after `after` in queue order (from the transfers read model; a step loads each one
+        before acting on it)."""
         if self.queue is None:
             return []
-        return self.queue.open_transfers(self.connector_id, kind, limit)
+        return self.queue.open_transfers(self.connector_id, kind, limit, after)
+
+    def count_open_transfers(self, kind: str) -> int:
+        """How many transfers of `kind` the queue holds for this connector."""
+        return 0 if self.queue is None else self.queue.count_open(self.connector_id, kind)
 
     def ready_documents(
         self, kind: TransferKind

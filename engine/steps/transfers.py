@@ -14,6 +14,8 @@ A dependency that cannot be created fails its dependents with a message naming i
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -33,10 +35,10 @@ from engine.steps.base import Outcome, Request, StepContext
 # kept) about 15 KB, and QuickBooks applies it in seconds; far below QBWC's 10 MB and any
 # timeout, while 10,000 invoices still take only 200 messages.
 BATCH_SIZE = 50
-QUEUE_LIMIT = 100_000
 ANSWER_PER_REQUEST = 4 * 1024
 KEPT_FIELDS = ["TxnID", "RefNumber", "EditSequence", "TxnDate", "ExternalGUID"]
 DEPENDENCY_FIELDS = ["ListID", "FullName", "Email"]
+SESSIONS_REMEMBERED = 16
 VERIFY_MAX = 100  # transactions of one customer on one date looked through for a key
 _SETTLED = (TransferStatus.WITHDRAWN, TransferStatus.FAILED)
 
@@ -62,7 +64,8 @@ class TransferPass:
     KIND: ClassVar[str] = "transfer_pass"
     VERSION: ClassVar[int] = 1
 
-    todo: tuple[str, ...] = ()
+    after: str | None = None  # the queue position of the last transfer taken
+    exhausted: bool = False  # the queue has nothing after `after`
     batch: tuple[str, ...] = ()
     phase: str = "done"  # verify, query, create, send, done
     known: dict[str, str] = field(default_factory=dict)
@@ -75,7 +78,8 @@ class TransferPass:
     def to_json(self) -> dict[str, Any]:
         """The pass as JSON values."""
         return {
-            "todo": list(self.todo),
+            "after": self.after,
+            "exhausted": self.exhausted,
             "batch": list(self.batch),
             "phase": self.phase,
             "known": dict(self.known),
@@ -90,7 +94,8 @@ class TransferPass:
     def from_json(cls, data: dict[str, Any], version: int) -> TransferPass:
         """Read back any version."""
         return cls(
-            todo=tuple(data["todo"]),
+            after=data["after"],
+            exhausted=data["exhausted"],
             batch=tuple(data["batch"]),
             phase=data["phase"],
             known=dict(data["known"]),
@@ -118,13 +123,30 @@ class TransferStep:
     def __init__(self, transfer_type: TransferType) -> None:
         self.type = transfer_type
         self.name = transfer_type.kind
+        # Per session, what QuickBooks said it has (dependency key -> e-mail address), so
+        # the batches after the first do not ask again for what this session found or made.
+        # Memory only: a process that did not see it asks QuickBooks again, or works it out.
+        # Likewise each transfer's plan, per version of what it is made from.
+        self._sessions: OrderedDict[UUID | None, dict[str, dict[Any, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _memory(self, context: StepContext) -> dict[str, dict[Any, Any]]:
+        with self._lock:
+            memory = self._sessions.setdefault(context.session_id, {})
+            self._sessions.move_to_end(context.session_id)
+            while len(self._sessions) > SESSIONS_REMEMBERED:
+                self._sessions.popitem(last=False)
+            return memory
+
+    def _seen(self, context: StepContext) -> dict[str, str]:
+        return self._memory(context).setdefault("seen", {})
 
     # -- the Step protocol -----------------------------------------------------------------------
 
     def start(self, context: StepContext) -> TransferPass:
         """The connector's open transfers of this kind, the longest waiting first."""
-        ids = tuple(str(i) for i in context.open_transfers(self.name, QUEUE_LIMIT))
-        return self._advance(TransferPass(todo=ids, planned=len(ids), phase="next"), context)
+        planned = context.count_open_transfers(self.name)
+        return self._advance(TransferPass(planned=planned, phase="next"), context)
 
     def request(self, state: TransferPass, context: StepContext, request_id: str) -> Request:
         """The batch's next requests (none once every transfer is handled)."""
@@ -191,9 +213,12 @@ class TransferStep:
                         done=state.done + 1,
                     )
         elif state.phase == "query":
-            state = replace(state, known={**state.known, **self._found(responses)}, queried=True)
+            found = self._found(responses)
+            self._seen(context).update(found)
+            state = replace(state, known={**state.known, **found}, queried=True)
         elif state.phase == "create":
             state = self._created(state, self._unknown(state, work, context), responses)
+            self._seen(context).update(state.known)
         else:
             for transfer_id, response in zip(state.asked, responses, strict=True):
                 self._answered(work.transfers[transfer_id], response, context)
@@ -225,7 +250,7 @@ class TransferStep:
         batch (taking only what is to be sent), or done."""
         while True:
             if not state.batch:
-                if not state.todo:
+                if state.exhausted:
                     return replace(state, phase="done", known={}, failed={})
                 state = self._take(state, context)
                 continue
@@ -248,10 +273,13 @@ class TransferStep:
         """The next batch: transfers still to act on (done ones and those waiting for a
         change are counted and skipped; a document that cannot be transferred fails)."""
         batch: list[str] = []
-        todo, done = list(state.todo), state.done
-        while todo and len(batch) < BATCH_SIZE:
-            transfer_id = todo.pop(0)
-            transfer = context.load_transfer(UUID(transfer_id))
+        done, after = state.done, state.after
+        # Taken by position in the queue, not by status: what this session already handled
+        # lies behind the cursor whatever the read model has applied of it.
+        found = context.open_transfers(self.name, BATCH_SIZE, after)
+        for position, transfer_uuid in found:
+            after, transfer_id = position, str(transfer_uuid)
+            transfer = context.load_transfer(transfer_uuid)
             if transfer is None or not (
                 transfer.is_pending or transfer.is_unsure or self._changed(transfer, context)
             ):
@@ -266,7 +294,8 @@ class TransferStep:
             batch.append(transfer_id)
         return replace(
             state,
-            todo=tuple(todo),
+            after=after,
+            exhausted=len(found) < BATCH_SIZE,
             batch=tuple(batch),
             done=done,
             known={},
@@ -289,9 +318,8 @@ class TransferStep:
             transfer = context.load_transfer(UUID(transfer_id))
             if transfer is None or transfer.is_done or transfer.status in _SETTLED:
                 continue
-            document = context.load_document(transfer.document_id)
             try:
-                plan = self.type.plan(document, context)
+                plan = self._plan(transfer, context)
             except CannotTransfer as exc:
                 inputs = context.inputs(transfer.document_id)
                 transfer.fail(None, str(exc), False, inputs, None, context.session_id, context.now)
@@ -299,6 +327,29 @@ class TransferStep:
             transfers[transfer_id], plans[transfer_id] = transfer, plan
             (unsure if transfer.is_unsure else ready).append(transfer_id)
         return _Work(transfers, plans, unsure, ready)
+
+    def _plan(self, transfer: Transfer, context: StepContext) -> InvoicePlan:
+        """The transfer's plan, worked out once per session and version of its document, the
+        mappings and the connector (the PSA records it names are read as the session found
+        them)."""
+        document = context.load_document(transfer.document_id)
+        key = (
+            "plan",
+            transfer.id,
+            document.version,
+            context.mapping().version,
+            context.connector().version,
+        )
+        plans = self._memory(context).setdefault("plans", {})
+        if key not in plans:
+            try:
+                plans[key] = self.type.plan(document, context)
+            except CannotTransfer as exc:
+                plans[key] = exc
+        plan = plans[key]
+        if isinstance(plan, CannotTransfer):
+            raise plan
+        return plan
 
     # -- dependencies ----------------------------------------------------------------------------
 
@@ -318,8 +369,12 @@ class TransferStep:
             for t in work.ready
             if work.plans[t].to_be_emailed
         }
+        seen = self._seen(context)
         for key, need in self._needs(work).items():
             if key in state.known or key in state.failed:
+                continue
+            if key in seen:
+                found[key] = seen[key]
                 continue
             if key in emailed and not state.queried:
                 unknown.append(need)

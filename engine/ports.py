@@ -59,3 +59,9 @@ class TransferQueue(Protocol):
 
     def count_open(self, connector_id: UUID, kind: str) -> int:
         """How many such transfers there are."""
+
+    def unpaid(
+        self, connector_id: UUID, since: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID, str]]:
+        """(position, transfer id, TxnID) of the invoices the connector put in QuickBooks,
+        dated `since` or later, without a paid date, in order after `after`."""

@@ -3,6 +3,7 @@ organizations and resources to a connector. Mixed into the TransferEngine."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from engine.aggregates.psa import Document, PsaRecord
 from engine.commanding import command
 from engine.errors import InvalidValue, NotFound
+from engine.kinds import TransferKind
 from engine.psa import KINDS, display_name, document_kind, record_id
 from engine.psa.importing import ImportRefused, plan_import
 from engine.text import excerpt
@@ -114,6 +116,24 @@ class PsaCommands(TransferCommands):
         self.save(document, *([transfer] if transfer is not None else []))
         return document_view(document)
 
+    @command
+    def set_paid_date(
+        self, document_type: str, psa_id: str, paid_date: str | None, *, by: str
+    ) -> dict[str, Any]:
+        """Set an invoice's paid date by hand (None clears it); QuickBooks never overwrites a
+        paid date set this way."""
+        document: Document = self._psa_or_refuse(document_kind(document_type), psa_id)
+        if document.kind != TransferKind.INVOICES:
+            raise InvalidValue("only invoices have a paid date")
+        if paid_date is not None:
+            try:
+                paid_date = date.fromisoformat(paid_date).isoformat()
+            except ValueError:
+                raise InvalidValue(f"{excerpt(paid_date)} is not a date (YYYY-MM-DD)") from None
+        document.set_paid_date(paid_date, by, self.clock())
+        self.save(document)
+        return document_view(document)
+
     # -- organizations and resources ---------------------------------------------------------
 
     @command
@@ -166,6 +186,7 @@ def document_view(document: Document) -> dict[str, Any]:
         "status": document.status,
         "changed_after_transfer": document.changed_after_transfer,
         "quickbooks": document.quickbooks,
+        "paid_date": (getattr(document, "paid", None) or {}).get("date"),
         "data": document.data,
         "imported_at": iso(document.imported_at),
     }

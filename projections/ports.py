@@ -100,3 +100,9 @@ class TransfersQueue(_OnDemandView):
     def count_open(self, connector_id: UUID, kind: str) -> int:
         """How many."""
         return int(self.view().count_open(connector_id, kind))
+
+    def unpaid(
+        self, connector_id: UUID, since: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID, str]]:
+        """Invoices whose paid date is to be asked of QuickBooks."""
+        return list(self.view().unpaid(connector_id, since, limit, after))

@@ -13,6 +13,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
+from engine.aggregates.psa import Document
 from engine.aggregates.transfer import DONE, Transfer
 from engine.kinds import TransferStatus
 from projections.base import ReadModelView
@@ -26,31 +27,46 @@ class TransfersView(ReadModelView):
 
     TABLES: ClassVar[dict[str, str]] = {
         "transfers": "id TEXT PRIMARY KEY, connector_id TEXT NOT NULL, kind TEXT NOT NULL, "
-        "psa_id TEXT NOT NULL, number TEXT NOT NULL, status TEXT NOT NULL, "
+        "psa_id TEXT NOT NULL, document_id TEXT NOT NULL, number TEXT NOT NULL, "
+        "status TEXT NOT NULL, "
         "attempts INTEGER NOT NULL DEFAULT 0, tried INTEGER NOT NULL DEFAULT 0, "
         "failure_code INTEGER, failure_message TEXT, txn_id TEXT, ref_number TEXT, "
+        "txn_date TEXT, paid_date TEXT, paid_source TEXT, "
         "queued_at TEXT NOT NULL, updated_at TEXT NOT NULL",
     }
     INDEXES: ClassVar[dict[str, str]] = {
         "transfers_by_queue": "transfers (connector_id, kind, status, queued_at)",
+        "transfers_by_document": "transfers (document_id)",
     }
 
     def queued(self, event: Any, tracking: Tracking) -> None:
         self.write(
             tracking,
             (
-                "INSERT INTO {transfers} (id, connector_id, kind, psa_id, number, status, "
-                "queued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO {transfers} (id, connector_id, kind, psa_id, document_id, number, "
+                "status, queued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(event.originator_id),
                     str(event.connector_id),
                     event.kind,
                     event.psa_id,
+                    str(event.document_id),
                     event.number,
                     TransferStatus.QUEUED,
                     event.at.isoformat(),
                     event.at.isoformat(),
                 ),
+                False,
+            ),
+        )
+
+    def paid(self, event: Any, tracking: Tracking, paid_date: str | None, source: str) -> None:
+        """A document's paid date, on each of its transfers."""
+        self.write(
+            tracking,
+            (
+                "UPDATE {transfers} SET paid_date = ?, paid_source = ? WHERE document_id = ?",
+                (paid_date, source if paid_date else None, str(event.originator_id)),
                 False,
             ),
         )
@@ -89,6 +105,20 @@ class TransfersView(ReadModelView):
             (str(connector_id), kind, *_CLOSED, *params, limit),
         )
         return [(f"{row['queued_at']}|{row['id']}", UUID(row["id"])) for row in rows]
+
+    def unpaid(
+        self, connector_id: UUID, since: str, limit: int, after: str | None = None
+    ) -> list[tuple[str, UUID, str]]:
+        """(position, transfer id, TxnID) of the invoices this connector put in QuickBooks,
+        dated `since` or later, with no paid date yet, in TxnID order after `after`."""
+        marks = ", ".join("?" for _ in DONE)
+        rows = self.query(
+            f"SELECT id, txn_id FROM {{transfers}} WHERE connector_id = ? AND kind = 'invoices' "
+            f"AND status IN ({marks}) AND txn_id IS NOT NULL AND txn_date >= ? "
+            "AND paid_date IS NULL AND txn_id > ? ORDER BY txn_id LIMIT ?",
+            (str(connector_id), *sorted(DONE), since, after or "", limit),
+        )
+        return [(row["txn_id"], UUID(row["id"]), row["txn_id"]) for row in rows]
 
     def count_open(self, connector_id: UUID, kind: str) -> int:
         """How many transfers of one connector and kind are open."""
@@ -150,6 +180,8 @@ class TransfersProjection(Projection[TransfersView]):
             T.FoundMissing,
             T.MarkedTransferred,
             T.MarkedNotTransferred,
+            Document.PaidInQuickBooks,
+            Document.PaidDateSet,
         )
     )
 
@@ -181,6 +213,7 @@ class TransfersProjection(Projection[TransfersView]):
             status=TransferStatus.SUCCEEDED,
             txn_id=e.txn_id,
             ref_number=e.ref_number,
+            txn_date=e.txn_date,
             failure_code=None,
             failure_message=None,
         )
@@ -203,7 +236,12 @@ class TransfersProjection(Projection[TransfersView]):
     @process_event.register
     def _(self, e: T.Verified, tracking: Tracking) -> None:
         self.view.update(
-            e, tracking, status=TransferStatus.VERIFIED, txn_id=e.txn_id, ref_number=e.ref_number
+            e,
+            tracking,
+            status=TransferStatus.VERIFIED,
+            txn_id=e.txn_id,
+            ref_number=e.ref_number,
+            txn_date=e.txn_date,
         )
 
     @process_event.register
@@ -219,3 +257,12 @@ class TransfersProjection(Projection[TransfersView]):
         self.view.update(
             e, tracking, status=TransferStatus.MARKED_NOT_TRANSFERRED, txn_id=None, ref_number=None
         )
+
+    @process_event.register
+    def _(self, e: Document.PaidInQuickBooks, tracking: Tracking) -> None:
+        self.view.paid(e, tracking, e.paid_date, "quickbooks")
+
+    @process_event.register
+    def _(self, e: Document.PaidDateSet, tracking: Tracking) -> None:
+        # A paid date cleared by hand is not asked of QuickBooks again: "manual" stays.
+        self.view.paid(e, tracking, e.paid_date or "", "manual")

@@ -292,3 +292,49 @@ def test_the_api_gives_the_queues_the_history_as_csv_and_requeues(shop, settings
     assert marked["status"] == "marked_not_transferred" and "duplicate" in marked["warning"]
     assert engine.get_document("invoice", "INV-5001")["status"] == "ready"
     assert client.get("/api/v1/history?limit=x", headers=auth).status_code == 400
+
+
+def test_paid_dates_come_back_when_fully_paid_never_over_a_hand_set_one(shop):
+
+    from tests.qbsim.transactions import receive_payment
+
+    engine, reg, company, settings = shop
+    engine.mark_ready("invoice", ["INV-5003"], by="tests")
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    txn = {
+        p: engine.get_transfer("invoice", p, reg.connector_id)["quickbooks"]["txn_id"]
+        for p in ("INV-5001", "INV-5002")
+    }
+    receive_payment(company, txn["INV-5001"], "1000.00", "2026-11-20")
+    receive_payment(company, txn["INV-5001"], "350.00", "2026-11-25")  # paid in full
+    receive_payment(company, txn["INV-5002"], "100.00", "2026-11-21")  # partly
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert engine.get_document("invoice", "INV-5001")["paid_date"] == "2026-11-25"
+    assert engine.get_document("invoice", "INV-5002")["paid_date"] is None
+    engine.set_paid_date("invoice", "INV-5002", "2026-11-30", by="tests")
+    balance = company.txn(txn["INV-5002"])["BalanceRemaining"]
+    receive_payment(company, txn["INV-5002"], balance, "2026-12-01")
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert engine.get_document("invoice", "INV-5002")["paid_date"] == "2026-11-30"
+
+
+def test_paid_dates_older_than_six_months_are_not_asked_for(shop):
+    from datetime import timedelta
+
+    from tests.qbsim.transactions import receive_payment
+
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    txn = engine.get_transfer("invoice", "INV-5001", reg.connector_id)["quickbooks"]["txn_id"]
+    receive_payment(company, txn, "1350.00", "2026-11-20")
+    now = engine.clock()
+    engine.clock = lambda: now + timedelta(days=200)
+    caught_up(engine, settings)
+    ticket = session(engine, reg, company)
+    assert engine.get_document("invoice", "INV-5001")["paid_date"] is None
+    asked = engine.get_session(engine.get_session_id(ticket))
+    assert not any("InvoiceQueryRq" in x["request_xml"] for x in asked["exchanges"])

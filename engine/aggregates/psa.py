@@ -117,6 +117,15 @@ class Document(Aggregate):
         by: str
         at: datetime
 
+    class PaidInQuickBooks(Aggregate.Event):
+        paid_date: str
+        at: datetime
+
+    class PaidDateSet(Aggregate.Event):
+        paid_date: str | None
+        by: str
+        at: datetime
+
     @event(Imported)
     def __init__(
         self,
@@ -133,6 +142,7 @@ class Document(Aggregate):
         self.status = DocumentStatus.NOT_READY
         self.changed_after_transfer = False
         self.quickbooks: dict[str, Any] | None = None
+        self.paid: dict[str, Any] | None = None  # {"date", "source": "quickbooks" or "manual"}
 
     @event(Changed)
     def change(self, data: dict[str, Any], changes: dict[str, list[Any]], at: datetime) -> None:
@@ -208,3 +218,21 @@ class Document(Aggregate):
     @event(MarkedNotTransferred)
     def _marked_not_transferred(self, by: str, at: datetime) -> None:
         self.status, self.quickbooks = DocumentStatus.READY, None
+
+    def record_paid_in_quickbooks(self, paid_date: str, at: datetime) -> bool:
+        """QuickBooks says the invoice is fully paid, last on `paid_date`. A paid date set by
+        hand is never overwritten; returns whether anything changed."""
+        paid = getattr(self, "paid", None)
+        if paid is not None and (paid["source"] == "manual" or paid["date"] == paid_date):
+            return False
+        self._paid_in_quickbooks(paid_date=paid_date, at=at)
+        return True
+
+    @event(PaidInQuickBooks)
+    def _paid_in_quickbooks(self, paid_date: str, at: datetime) -> None:
+        self.paid = {"date": paid_date, "source": "quickbooks"}
+
+    @event(PaidDateSet)
+    def set_paid_date(self, paid_date: str | None, by: str, at: datetime) -> None:
+        """A person sets (or clears, with None) the paid date; QuickBooks never overwrites it."""
+        self.paid = {"date": paid_date, "source": "manual", "by": by} if paid_date else None

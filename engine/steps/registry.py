@@ -14,17 +14,19 @@ from engine.kinds import TransferKind
 from engine.steps.base import Step, StepState
 from engine.steps.deletions import DELETIONS, DeletionPass, DeletionSync
 from engine.steps.lists import ListPass, ListSync
+from engine.steps.paid_dates import PAID_DATES, PaidDates, PaidPass
 from engine.steps.transfers import TransferPass, TransferStep
 
 TRANSFERS = {TransferKind.INVOICES: TransferStep(InvoiceType())}
 STEPS: dict[str, Step[Any]] = {
     **{name: ListSync(name) for name in LIST_NAMES},
     DELETIONS: DeletionSync(),
+    PAID_DATES: PaidDates(),
     **{str(kind): transfer for kind, transfer in TRANSFERS.items()},
 }
 # Every kind of step state, to read a session's events back.
 STATE_KINDS: dict[str, type[StepState]] = {
-    cls.KIND: cls for cls in (ListPass, DeletionPass, TransferPass)
+    cls.KIND: cls for cls in (ListPass, DeletionPass, PaidPass, TransferPass)
 }
 
 
@@ -33,6 +35,8 @@ def plan(lists: QuickBooksLists, connector: WebConnector | None = None) -> list[
     then the transfers the connector has switched on."""
     steps = list(LIST_NAMES) + ([DELETIONS] if lists.deletions_due else [])
     if connector is not None:
+        if connector.transfers.get(TransferKind.INVOICES):
+            steps.append(PAID_DATES)  # "Transfer Invoices and Sync Paid Date"
         steps += [str(kind) for kind in TRANSFERS if connector.transfers.get(kind)]
     return steps
 

@@ -128,6 +128,7 @@ class PsaProjection(Projection[PsaView]):
             Document.MarkedReadyToTransfer,
             Document.Withdrawn,
             Document.MarkedTransferred,
+            Document.MarkedNotTransferred,
         )
     )
 
@@ -166,3 +167,7 @@ class PsaProjection(Projection[PsaView]):
     @process_event.register
     def _(self, e: Document.MarkedTransferred, tracking: Tracking) -> None:
         self.view.set_status(e, tracking, DocumentStatus.TRANSFERRED)
+
+    @process_event.register
+    def _(self, e: Document.MarkedNotTransferred, tracking: Tracking) -> None:
+        self.view.set_status(e, tracking, DocumentStatus.READY)

@@ -65,8 +65,14 @@ class TransfersView(ReadModelView):
         self.write(
             tracking,
             (
-                "UPDATE {transfers} SET paid_date = ?, paid_source = ? WHERE document_id = ?",
-                (paid_date, source if paid_date else None, str(event.originator_id)),
+                "UPDATE {transfers} SET paid_date = ?, paid_source = ?, updated_at = ? "
+                "WHERE document_id = ?",
+                (
+                    paid_date,
+                    source if paid_date else None,
+                    event.at.isoformat(),
+                    str(event.originator_id),
+                ),
                 False,
             ),
         )
@@ -119,6 +125,18 @@ class TransfersView(ReadModelView):
             (str(connector_id), *sorted(DONE), since, after or "", limit),
         )
         return [(row["txn_id"], UUID(row["id"]), row["txn_id"]) for row in rows]
+
+    def outcomes(self, since: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+        """What QuickBooks holds of each transferred document, by (kind, PSA id): TxnID,
+        number, date, paid date and when that last changed (`since`: changed then or later)."""
+        marks = ", ".join("?" for _ in DONE)
+        rows = self.query(
+            "SELECT kind, psa_id, connector_id, txn_id, ref_number, txn_date, paid_date, "
+            f"updated_at FROM {{transfers}} WHERE status IN ({marks})"
+            + (" AND updated_at >= ?" if since else ""),
+            (*sorted(DONE), *([since] if since else [])),
+        )
+        return {(r["kind"], r["psa_id"]): r for r in rows}
 
     def count_open(self, connector_id: UUID, kind: str) -> int:
         """How many transfers of one connector and kind are open."""

@@ -321,6 +321,37 @@ def test_paid_dates_come_back_when_fully_paid_never_over_a_hand_set_one(shop):
     assert engine.get_document("invoice", "INV-5002")["paid_date"] == "2026-11-30"
 
 
+def test_the_psa_polls_outcomes_since_a_time(shop, cli):
+    from datetime import timedelta
+
+    from tests.qbsim.transactions import receive_payment
+
+    engine, reg, company, settings = shop
+    before = engine.clock().isoformat()
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    polled = cli("documents", "list", "--status", "transferred", "--since", before, "--json")
+    documents = {d["id"]: d for d in polled.json()["documents"]}
+    assert set(documents) == {"INV-5001", "INV-5002"}
+    outcome = documents["INV-5001"]["quickbooks"]
+    txn = company.txn(outcome["txn_id"])
+    assert outcome["ref_number"] == txn["RefNumber"] and outcome["paid_date"] is None
+    after_transfer = engine.clock().isoformat()
+    receive_payment(company, outcome["txn_id"], "1350.00", "2026-11-26")
+    # With nothing queued, the Web Connector's runs find work once the lists are an hour old.
+    now = engine.clock()
+    engine.clock = lambda: now + timedelta(minutes=61)
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    polled = cli("documents", "list", "--since", after_transfer, "--json").json()["documents"]
+    assert [(d["id"], d["quickbooks"]["paid_date"]) for d in polled] == [("INV-5001", "2026-11-26")]
+    assert cli("documents", "set-paid-date", "invoice", "INV-5002").exit_code == 2
+    manual = cli(
+        "documents", "set-paid-date", "invoice", "INV-5002", "--date", "2026-11-29", "--json"
+    )
+    assert manual.json()["paid_date"] == "2026-11-29"
+
+
 def test_paid_dates_older_than_six_months_are_not_asked_for(shop):
     from datetime import timedelta
 

@@ -46,7 +46,8 @@ def list_documents():
     document_type = request.args.get("type")
     kinds = [document_kind(document_type)] if document_type else list(DOCUMENT_KINDS)
     status = request.args.get("status") or None
-    return jsonify(documents=documents_list(get_settings(), get_engine(), kinds, status))
+    since = request.args.get("since") or None
+    return jsonify(documents=documents_list(get_settings(), get_engine(), kinds, status, since))
 
 
 @psa_api.get("/documents/<document_type>/<document_id>")

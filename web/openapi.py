@@ -164,6 +164,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "enum": ["invoice", "timesheet", "expense-report", "purchase-order"],
                 },
                 "status": _STRING,
+                "since": _STRING,
             },
         ),
     },

@@ -52,20 +52,42 @@ def sessions_list(
 
 
 def documents_list(
-    settings: Settings, engine: TransferEngine, kinds: list[str], status: str | None
+    settings: Settings,
+    engine: TransferEngine,
+    kinds: list[str],
+    status: str | None,
+    since: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Imported documents of the given kinds (and status)."""
-    with read_models(settings, engine, "psarecords") as (psa,):
-        return [
-            {
-                "type": r["kind"],
-                "id": r["psa_id"],
-                "number": r["name"],
-                "status": r["status"],
-                "changed_after_transfer": r["changed_after_transfer"],
-            }
-            for r in psa.documents(kinds, status)
-        ]
+    """Imported documents of the given kinds (and status); each transferred one with what
+    QuickBooks holds of it (TxnID, number, date, paid date). With `since` (an ISO time), only
+    documents whose transfer or paid date changed then or later: what a PSA polls."""
+    with read_models(settings, engine, "psarecords", "transfers") as (psa, transfers):
+        outcomes = transfers.outcomes(since)
+        out = []
+        for r in psa.documents(kinds, status):
+            outcome = outcomes.get((r["kind"], r["psa_id"]))
+            if since and outcome is None:
+                continue
+            out.append(
+                {
+                    "type": r["kind"],
+                    "id": r["psa_id"],
+                    "number": r["name"],
+                    "status": r["status"],
+                    "changed_after_transfer": r["changed_after_transfer"],
+                    "quickbooks": None
+                    if outcome is None
+                    else {
+                        "connector_id": outcome["connector_id"],
+                        "txn_id": outcome["txn_id"],
+                        "ref_number": outcome["ref_number"],
+                        "txn_date": outcome["txn_date"],
+                        "paid_date": outcome["paid_date"] or None,
+                        "changed_at": outcome["updated_at"],
+                    },
+                }
+            )
+        return out
 
 
 def set_mapping(

@@ -92,12 +92,15 @@ def documents() -> None:
 @documents.command("list")
 @click.option("--type", "document_type", help="invoice, timesheet, expense-report, purchase-order")
 @click.option("--status", type=click.Choice([s.value for s in DocumentStatus]))
+@click.option(
+    "--since", help="Only documents whose transfer or paid date changed since this ISO time."
+)
 @json_option
-def documents_list_(document_type, status, as_json):
-    """List imported documents."""
+def documents_list_(document_type, status, since, as_json):
+    """List imported documents, with what QuickBooks holds of the transferred ones."""
     kinds = [document_kind(document_type)] if document_type else list(DOCUMENT_KINDS)
     with engine() as app:
-        found = documents_list(Settings.from_env(), app, kinds, status)
+        found = documents_list(Settings.from_env(), app, kinds, status, since)
     emit(
         {"documents": found},
         as_json,
@@ -165,6 +168,21 @@ def documents_mark_transferred(document_type, document_id, connector, reference,
             document_type, document_id, connector_ref=connector, reference=reference, by=actor()
         )
     emit(done, as_json, lambda d: f"{d['id']}: {d['status']}")
+
+
+@documents.command("set-paid-date")
+@click.argument("document_type")
+@click.argument("document_id")
+@click.option("--date", "paid_date", help="The paid date (YYYY-MM-DD).")
+@click.option("--clear", is_flag=True, help="Clear it.")
+@json_option
+def documents_set_paid_date(document_type, document_id, paid_date, clear, as_json):
+    """Set an invoice's paid date by hand; QuickBooks never overwrites it."""
+    if bool(paid_date) == clear:
+        raise InvalidValue("give either --date YYYY-MM-DD or --clear")
+    with engine() as app:
+        done = app.set_paid_date(document_type, document_id, paid_date, by=actor())
+    emit(done, as_json, lambda d: f"{d['id']}: paid {d['paid_date'] or '(not set)'}")
 
 
 def _assign_group(kind: str) -> click.Group:

@@ -133,6 +133,13 @@ class TransferEngine(
         except AggregateNotFoundError:
             return Account(owner_id=uuid4(), opened_at=self.clock())
 
+    def _get(self, aggregate_id: UUID) -> Any:
+        """An aggregate, or None when there is none with that id."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
     def _user(self, username: str) -> User:
         try:
             return self.repository.get(user_id(username))

@@ -37,6 +37,10 @@ class EngineCore(Protocol):
         """Record every given aggregate's new events together (eventsourcing)."""
         ...
 
+    def _get(self, aggregate_id: UUID) -> Any:
+        """An aggregate, or None when there is none with that id."""
+        ...
+
     def _account(self) -> Account:
         """The account (opened, not yet saved, on first use)."""
         ...

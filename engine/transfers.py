@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from engine.aggregates import Account, WebConnector
@@ -29,14 +28,8 @@ from engine.views import iso
 class TransferCommands(Needs):
     """Queues and transfers."""
 
-    def _load(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _transfer(self, connector_id: UUID, kind: str, psa_id: str) -> Transfer | None:
-        found = self._load(transfer_id(connector_id, kind, psa_id))
+        found = self._get(transfer_id(connector_id, kind, psa_id))
         return found if isinstance(found, Transfer) else None
 
     def _destination(
@@ -48,7 +41,7 @@ class TransferCommands(Needs):
             return account.inventory_connector_id
         party_field, party_kind = PARTIES[TransferKind(document.kind)]
         party_key = record_id(party_kind, str(document.data.get(party_field, "")))
-        party = parties.get(party_key) or self._load(party_key)
+        party = parties.get(party_key) or self._get(party_key)
         if isinstance(party, PsaRecord) and party.connector_id is not None:
             return party.connector_id
         return account.default_connector_id
@@ -74,7 +67,7 @@ class TransferCommands(Needs):
             if connector_id is None or (only is not None and connector_id != only.id):
                 continue
             if connector_id not in connectors:
-                connectors[connector_id] = self._load(connector_id)
+                connectors[connector_id] = self._get(connector_id)
             connector = connectors[connector_id]
             if connector is None or not connector.transfers.get(document.kind):
                 continue
@@ -105,7 +98,7 @@ class TransferCommands(Needs):
         party_field, party_kind = PARTIES[TransferKind(document.kind)]
         party_id = str(document.data.get(party_field, ""))
         key = record_id(party_kind, party_id)
-        party = parties.get(key) or self._load(key)
+        party = parties.get(key) or self._get(key)
         return display_name(party_kind, party.data) if isinstance(party, PsaRecord) else party_id
 
     def _dequeue(self, document: Document, account: Account, now: datetime) -> list[Transfer]:
@@ -134,7 +127,7 @@ class TransferCommands(Needs):
         for kind in kinds:
             for row in self.catalog.records_of(kind):
                 if row.get("status") == DocumentStatus.READY:
-                    document = self._load(record_id(kind, row["psa_id"]))
+                    document = self._get(record_id(kind, row["psa_id"]))
                     if isinstance(document, Document):
                         documents.append(document)
         return self._queue_ready(

@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 from engine.aggregates.session import QbwcSession
 from engine.aggregates.transfer import Transfer
 from projections.base import ReadModelView, Statement
+from projections.transfers import TRANSFER_EVENTS
 
 # What `--result` selects.
 RESULTS = {
@@ -171,23 +172,7 @@ class HistoryProjection(Projection[HistoryView]):
     """Follows Transfer events (and who ran each session) into the transfer history."""
 
     name = "TransferHistory"
-    topics = tuple(
-        get_topic(e)
-        for e in (
-            QbwcSession.Opened,
-            T.Queued,
-            T.Sent,
-            T.Succeeded,
-            T.Failed,
-            T.MarkedInDoubt,
-            T.Verified,
-            T.FoundMissing,
-            T.Requeued,
-            T.Dequeued,
-            T.MarkedTransferred,
-            T.MarkedNotTransferred,
-        )
-    )
+    topics = tuple(get_topic(e) for e in (QbwcSession.Opened, *TRANSFER_EVENTS))
 
     @singledispatchmethod
     def process_event(self, domain_event: DomainEventProtocol, tracking: Tracking) -> None:

@@ -178,6 +178,20 @@ class TransfersView(ReadModelView):
 
 
 T = Transfer
+# Every event of a transfer (the history follows the same ones).
+TRANSFER_EVENTS = (
+    T.Queued,
+    T.Requeued,
+    T.Dequeued,
+    T.Sent,
+    T.Succeeded,
+    T.Failed,
+    T.MarkedInDoubt,
+    T.Verified,
+    T.FoundMissing,
+    T.MarkedTransferred,
+    T.MarkedNotTransferred,
+)
 
 
 class TransfersProjection(Projection[TransfersView]):
@@ -185,22 +199,7 @@ class TransfersProjection(Projection[TransfersView]):
 
     name = "Transfers"
     topics = tuple(
-        get_topic(e)
-        for e in (
-            T.Queued,
-            T.Requeued,
-            T.Dequeued,
-            T.Sent,
-            T.Succeeded,
-            T.Failed,
-            T.MarkedInDoubt,
-            T.Verified,
-            T.FoundMissing,
-            T.MarkedTransferred,
-            T.MarkedNotTransferred,
-            Document.PaidInQuickBooks,
-            Document.PaidDateSet,
-        )
+        get_topic(e) for e in (*TRANSFER_EVENTS, Document.PaidInQuickBooks, Document.PaidDateSet)
     )
 
     @singledispatchmethod

@@ -238,13 +238,9 @@ class Transfer(Aggregate):
         at: datetime,
     ) -> None:
         """QuickBooks added it."""
-        self.status, self.updated_at, self.failure = TransferStatus.SUCCEEDED, at, None
-        self.quickbooks = {
-            "txn_id": txn_id,
-            "ref_number": ref_number,
-            "edit_sequence": edit_sequence,
-            "txn_date": txn_date,
-        }
+        self._in_quickbooks(
+            TransferStatus.SUCCEEDED, txn_id, ref_number, edit_sequence, txn_date, at
+        )
 
     @event(Failed)
     def fail(
@@ -284,7 +280,20 @@ class Transfer(Aggregate):
         at: datetime,
     ) -> None:
         """A query found it in QuickBooks: it was added, only the answer was lost."""
-        self.status, self.updated_at, self.failure = TransferStatus.VERIFIED, at, None
+        self._in_quickbooks(
+            TransferStatus.VERIFIED, txn_id, ref_number, edit_sequence, txn_date, at
+        )
+
+    def _in_quickbooks(
+        self,
+        status: TransferStatus,
+        txn_id: str,
+        ref_number: str | None,
+        edit_sequence: str | None,
+        txn_date: str | None,
+        at: datetime,
+    ) -> None:
+        self.status, self.updated_at, self.failure = status, at, None
         self.quickbooks = {
             "txn_id": txn_id,
             "ref_number": ref_number,

@@ -30,12 +30,6 @@ def recorded_ref(registration_ref: str) -> str:
 class SessionSupport(Needs):
     """Loading and releasing, shared by the authentication and conversation commands."""
 
-    def _get(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _get_unsnapshotted(self, aggregate_id: UUID) -> Any:
         try:
             return self.unsnapshotted.get(aggregate_id)

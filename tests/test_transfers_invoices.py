@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.aggregates.transfer import Transfer
 from projections.runtime import fresh_view
 from tests.helpers import API_PASSWORD, demo_company, register_connector, run_session
 from web.bootstrap import bootstrap
@@ -369,3 +370,83 @@ def test_paid_dates_older_than_six_months_are_not_asked_for(shop):
     assert engine.get_document("invoice", "INV-5001")["paid_date"] is None
     asked = engine.get_session(engine.get_session_id(ticket))
     assert not any("InvoiceQueryRq" in x["request_xml"] for x in asked["exchanges"])
+
+
+def test_a_3140_fails_the_invoice_until_the_lists_change_then_it_goes_once(shop):
+    from tests.qbsim.writes import add_list_record
+
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    engine.set_mapping(
+        reg.connector_id, "lines-of-business", "LOB-1", "Managed Services",
+        directory=engine.directory, by="tests",
+    )  # fmt: skip
+    company.delete_list_record("class", "Managed Services")  # the lists read model still has it
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    failed = engine.get_transfer("invoice", "INV-5001", reg.connector_id)
+    assert failed["status"] == "failed" and failed["failure"]["code"] == 3140
+    assert failed["failure"]["transient"] is False
+    assert statuses(engine, reg, "INV-5002") == ["succeeded"]
+    # The next pass records the customers and items the transfer created (the lists changed,
+    # so it is tried once more); after that, nothing changes and it waits.
+    for _ in range(2):
+        caught_up(engine, settings)
+        session(engine, reg, company)
+    waiting = engine.get_transfer("invoice", "INV-5001", reg.connector_id)["attempts"]
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert engine.get_transfer("invoice", "INV-5001", reg.connector_id)["attempts"] == waiting
+    add_list_record(company, "class", {"Name": "Managed Services"})
+    company.clock.advance(days=1)
+    caught_up(engine, settings)
+    session(engine, reg, company)  # the lists changed: tried again
+    assert statuses(engine, reg, "INV-5001") == ["succeeded"]
+    assert len(invoices_in(company)) == 2
+
+
+def test_taxes_transferred_directly_go_as_one_line_and_every_line_non_taxable(shop):
+    engine, reg, company, settings = shop
+    engine.change_connector(reg.connector_id, transfer_taxes_directly=True)
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    bright = next(
+        i for i in invoices_in(company) if i["CustomerRef"]["FullName"] == "Bright:Downtown Clinic"
+    )
+    lines = bright["InvoiceLineRet"]
+    assert {line["SalesTaxCodeRef"]["FullName"] for line in lines} == {"Non"}
+    tax = [line for line in lines if line["ItemRef"]["FullName"] == "Autotask Sales Tax"]
+    assert [line["Amount"] for line in tax] == ["17.48"]
+    assert any(
+        i["Name"] == "Autotask Sales Tax" for i in company.lists["item_other_charge"].values()
+    )
+
+
+def test_a_server_killed_before_it_stored_the_answer_verifies_instead_of_resending(
+    shop, monkeypatch
+):
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    real_save = type(engine).save
+
+    def killed(self, *objs, **kwargs):
+        # The answer's save (transfers succeeding) never happens: the process dies first.
+        if any(
+            isinstance(o, Transfer) and isinstance(o.pending_events[-1], Transfer.Succeeded)
+            for o in objs
+            if getattr(o, "pending_events", None)
+        ):
+            raise SystemExit("the server was killed")
+        return real_save(self, *objs, **kwargs)
+
+    monkeypatch.setattr(type(engine), "save", killed)
+    with pytest.raises(SystemExit):
+        session(engine, reg, company)
+    monkeypatch.setattr(type(engine), "save", real_save)
+    assert len(invoices_in(company)) == 2  # QuickBooks applied the message
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["sent", "sent"]
+    company.end_session()
+    caught_up(engine, settings)
+    session(engine, reg, company)  # QBWC's next run: the dead session is abandoned
+    assert statuses(engine, reg, "INV-5001", "INV-5002") == ["verified", "verified"]
+    assert len(invoices_in(company)) == 2

@@ -112,6 +112,12 @@ class QuickBooksLists(Aggregate):
         seen = self.frontier.get(list_name, {}).get(record["list_id"])
         return seen is None or seen[0] != record["edit_sequence"]
 
+    @property
+    def changes(self) -> int:
+        """How many times records were recorded, deleted or forgotten: what a failed transfer
+        waits for (a pass that found nothing new changes nothing)."""
+        return getattr(self, "change_count", 0)
+
     def never_synced(self) -> list[str]:
         return [name for name in LIST_NAMES if name not in self.synced_at]
 
@@ -132,6 +138,7 @@ class QuickBooksLists(Aggregate):
     def _records_upserted(
         self, list_name: str, records: list[dict[str, Any]], at: datetime
     ) -> None:
+        self.change_count = self.changes + 1
         seen = self.frontier.setdefault(list_name, {})
         latest = parse_qb_time(self.watermarks.get(list_name, ""))
         for record in records:
@@ -186,6 +193,7 @@ class QuickBooksLists(Aggregate):
 
     @event(RecordsDeleted)
     def _records_deleted(self, records: list[dict[str, str]], at: datetime) -> None:
+        self.change_count = self.changes + 1
         for record in records:
             for seen in self.frontier.values():
                 seen.pop(record["list_id"], None)
@@ -215,3 +223,4 @@ class QuickBooksLists(Aggregate):
         self.watermarks, self.frontier, self.synced_at = {}, {}, {}
         self.overlap_floor, self.pass_floor = {}, {}
         self.deletions_due, self.deletions_watermark, self.deletions_synced_at = False, None, None
+        self.change_count = self.changes + 1

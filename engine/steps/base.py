@@ -222,7 +222,7 @@ class StepContext:
             "document": document.version,
             "mapping": self.mapping().version,
             "connector": self.connector().version,
-            "lists": self.lists().version,
+            "lists": self.lists().changes,
         }
 
     def written_back(self, transfer: Transfer, quickbooks: dict[str, Any]) -> None:

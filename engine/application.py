@@ -44,6 +44,8 @@ from engine.text import excerpt
 from engine.tokens import TokenCommands
 from engine.transcoding import StorableJSONTranscoder
 
+UNSNAPSHOTTED_CACHE = 20_000  # aggregates: two per transfer of a 10,000-invoice session
+
 
 class TransferEngine(
     ConnectorCommands,
@@ -88,8 +90,13 @@ class TransferEngine(
         self.catalog = catalog
         self.queue = queue
         # Kinds never snapshotted (transfers, documents, PSA records) are loaded in bulk by
-        # the transfer steps: without a look in the snapshot store first.
-        self.unsnapshotted: Repository[UUID] = Repository(self.events)
+        # the transfer steps, several times a session: without a look in the snapshot store,
+        # and from a cache that is brought forward from the store on every load (so another
+        # process's events are seen) and handed out as a copy (a failed command leaves the
+        # cache as it was).
+        self.unsnapshotted: Repository[UUID] = Repository(
+            self.events, cache_maxsize=UNSNAPSHOTTED_CACHE
+        )
 
     def close(self) -> None:
         """Close the event store and whatever the ports hold open."""

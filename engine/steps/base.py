@@ -160,7 +160,6 @@ class StepContext:
     queue: TransferQueue | None = None
     session_id: UUID | None = None
     exchange_id: UUID | None = None  # the exchange being sent or answered
-    memo: dict[Any, Any] = field(default_factory=dict)  # what a step works out once per call
     _loaded: dict[UUID, Aggregate | None] = field(default_factory=dict)
     _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 

@@ -43,8 +43,7 @@ from engine.steps.pipeline import SessionWorkTranscoding
 from engine.text import excerpt
 from engine.tokens import TokenCommands
 from engine.transcoding import StorableJSONTranscoder
-
-UNSNAPSHOTTED_CACHE = 20_000  # aggregates: two per transfer of a 10,000-invoice session
+from engine.working_sets import WorkingSets
 
 
 class TransferEngine(
@@ -89,14 +88,12 @@ class TransferEngine(
         self.directory = directory
         self.catalog = catalog
         self.queue = queue
-        # Kinds never snapshotted (transfers, documents, PSA records) are loaded in bulk by
-        # the transfer steps, several times a session: without a look in the snapshot store,
-        # and from a cache that is brought forward from the store on every load (so another
-        # process's events are seen) and handed out as a copy (a failed command leaves the
-        # cache as it was).
-        self.unsnapshotted: Repository[UUID] = Repository(
-            self.events, cache_maxsize=UNSNAPSHOTTED_CACHE
-        )
+        # Kinds never snapshotted (transfers, documents, PSA records) are loaded by the
+        # transfer steps without a look in the snapshot store, and kept from one call of a
+        # session to the next in its working set (engine.working_sets), which is brought up
+        # to date from the notification log: no cache of the library's is needed besides.
+        self.unsnapshotted: Repository[UUID] = Repository(self.events)
+        self.working_sets = WorkingSets(self.recorder)
 
     def close(self) -> None:
         """Close the event store and whatever the ports hold open."""

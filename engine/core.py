@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from engine.aggregates import Account, User, WebConnector
     from engine.aggregates.mapping import Mapping
     from engine.ports import PsaCatalog, QuickBooksDirectory, TransferQueue
+    from engine.working_sets import WorkingSets
 
 
 class EngineCore(Protocol):
@@ -32,6 +33,7 @@ class EngineCore(Protocol):
     catalog: PsaCatalog | None
     queue: TransferQueue | None
     unsnapshotted: Repository[UUID]
+    working_sets: WorkingSets
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Record every given aggregate's new events together (eventsourcing)."""

@@ -74,10 +74,11 @@ def test_ready_invoices_reach_quickbooks_once_with_their_customers_and_items(sho
     assert len(invoices_in(company)) == 2
 
 
-def session(engine, reg, company, tamper=None) -> str:
+def session(engine, reg, company, tamper=None, between=None) -> str:
     """One QBWC update through the engine's commands; `tamper(n, request, answer)` may change
     QuickBooks' answer to the nth message (returning (answer, hresult)), or return None to
-    stand for QBWC dying after QuickBooks applied it (nothing is delivered, nothing closed)."""
+    stand for QBWC dying after QuickBooks applied it (nothing is delivered, nothing closed);
+    `between(n, request)` runs after the nth answer is delivered, before the next message."""
     ticket = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[0]
     company.begin_session()
     request = engine.qbwc_send_request(
@@ -98,6 +99,8 @@ def session(engine, reg, company, tamper=None) -> str:
         )
         if progress >= 100 or progress < 0:
             break
+        if between is not None:
+            between(n, request)
         request = engine.qbwc_send_request(
             reg.registration_id, ticket, "", company.path, "US", 13, 0
         )
@@ -121,6 +124,49 @@ def on_invoices(action):
 
 def statuses(engine, reg, *psa_ids):
     return [engine.get_transfer("invoice", p, reg.connector_id)["status"] for p in psa_ids]
+
+
+@pytest.mark.parametrize("change", ["mark-transferred", "withdraw", "map-class"])
+def test_an_admin_change_between_two_calls_of_a_session_is_seen_by_the_next(
+    shop, monkeypatch, change
+):
+    # One invoice per batch: the second is taken, and kept in the session's working set,
+    # when the first one's answer arrives; the admin acts before the next message is built.
+    engine, reg, company, settings = shop
+    monkeypatch.setattr("engine.steps.transfers.BATCH_SIZE", 1)
+    caught_up(engine, settings)
+    acted = []
+
+    def admin(n, request):
+        if "<InvoiceAddRq" not in request or acted:
+            return
+        waiting = [p for p in ("INV-5001", "INV-5002") if statuses(engine, reg, p) == ["queued"]]
+        assert len(waiting) == 1
+        acted.extend(waiting)
+        if change == "withdraw":
+            engine.withdraw("invoice", waiting, by="admin")
+        elif change == "map-class":  # nothing the step writes to: only a fresh load sees it
+            for line_of_business in ("LOB-1", "LOB-2"):
+                engine.set_mapping(
+                    reg.connector_id, "lines-of-business", line_of_business, "Managed Services",
+                    directory=engine.directory, by="admin",
+                )  # fmt: skip
+        else:
+            engine.mark_transferred(
+                "invoice", waiting[0], connector_ref=str(reg.connector_id), reference="77",
+                by="admin",
+            )  # fmt: skip
+
+    session(engine, reg, company, between=admin)
+    if change == "map-class":
+        first, second = invoices_in(company)
+        assert not any("ClassRef" in line for line in first["InvoiceLineRet"])
+        classes = {line["ClassRef"]["FullName"] for line in second["InvoiceLineRet"]}
+        assert classes == {"Managed Services"}
+    else:
+        assert len(invoices_in(company)) == 1
+        expected = "withdrawn" if change == "withdraw" else "marked_transferred"
+        assert statuses(engine, reg, *acted) == [expected]
 
 
 def test_an_answer_lost_after_quickbooks_applied_the_invoices_is_verified_not_resent(shop):

@@ -103,6 +103,7 @@ class Conversation(SessionSupport):
         )
         session.send(exchange.id, planned.purpose, planned.work, now)
         self.save(*to_save, *context.changed(), exchange)
+        self._keep(session, context)
         return planned.qbxml
 
     @command
@@ -142,8 +143,10 @@ class Conversation(SessionSupport):
                 )
                 to_save += self._release(session, "failed", now)
                 self.save(*to_save)
+                self.working_sets.forget(session.id)
                 return -1
             self.save(*to_save)
+            self._keep(session, context)
             return session.progress
         exchange.record_response(response, now)
         try:
@@ -160,6 +163,7 @@ class Conversation(SessionSupport):
         if done >= 100:
             to_save += self._release(session, "completed", now)
         self.save(*to_save)
+        self._keep(session, context)
         return done
 
     @command
@@ -218,6 +222,7 @@ class Conversation(SessionSupport):
         session.close(result, now)
         to_save: list[Aggregate] = [session, *self._release(session, result, now)]
         self.save(*to_save)
+        self.working_sets.forget(session.id)
         return self._closing_words(session)
 
     def _sent_text(self, exchange_id: UUID) -> str:

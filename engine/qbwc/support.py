@@ -17,6 +17,7 @@ from engine.core import Needs
 from engine.queue import Routing
 from engine.steps.base import StepContext
 from engine.text import bounded
+from engine.working_sets import WorkingSet
 
 MAX_RECORDED_REF = 40  # a registration id is 36 characters; anything else is cut
 
@@ -58,7 +59,15 @@ class SessionSupport(Needs):
             queue=self.queue,
             session_id=session.id,
             exchange_id=session.in_flight,
+            loaded=self.working_sets.take(session.id),
         )
+
+    def _keep(self, session: QbwcSession, context: StepContext) -> None:
+        """After a save: what the steps loaded serves the session's next call."""
+        if session.is_open and isinstance(context.loaded, WorkingSet):
+            self.working_sets.keep(session.id, context.loaded)
+        else:
+            self.working_sets.forget(session.id)
 
     def _routing(self, connector_id: UUID) -> Routing:
         account = self._account()

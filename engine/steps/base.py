@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
@@ -88,6 +88,11 @@ class Step(Protocol[S]):
         Building them changes nothing: the pipeline may build and not send them."""
         ...
 
+    def due(self, state: S, context: StepContext) -> bool:
+        """Whether `request` would give something now. The pipeline asks before each message
+        which steps are finished; answering must cost less than building the requests."""
+        ...
+
     def sent(self, state: S, request: Request, context: StepContext) -> S:
         """`request` is in the message QBWC takes now: record what that means (a transfer
         is sent) through the context's aggregates; returns the state while it is in flight."""
@@ -117,6 +122,14 @@ class QueryStep(Generic[S]):
 
     name: str
 
+    def request(self, state: S, context: StepContext, request_id: str) -> Request:
+        """The step's one query, none when it is done."""
+        raise NotImplementedError
+
+    def due(self, state: S, context: StepContext) -> bool:
+        """One query costs little to build: whether there is one."""
+        return bool(self.request(state, context, "0").elements)
+
     def absorb(
         self, state: S, responses: list[Response | None], context: StepContext
     ) -> Outcome[S]:
@@ -144,7 +157,7 @@ class QueryStep(Generic[S]):
 @dataclass
 class StepContext:
     """What a step may use: the session's facts, and ports to what the engine knows. Every
-    aggregate a step loads is loaded once per call and saved by the conversation with the
+    aggregate a step loads is loaded once (`loaded`) and saved by the conversation with the
     session (`changed`), so a step's events are recorded together with the message or the
     answer that caused them."""
 
@@ -160,22 +173,24 @@ class StepContext:
     queue: TransferQueue | None = None
     session_id: UUID | None = None
     exchange_id: UUID | None = None  # the exchange being sent or answered
-    _loaded: dict[UUID, Aggregate | None] = field(default_factory=dict)
+    # What steps loaded, by id: kept from the session's previous call while still current
+    # (engine.working_sets), so each aggregate is loaded once however many calls use it.
+    loaded: MutableMapping[UUID, Aggregate | None] = field(default_factory=dict)
     _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def get(self, aggregate_id: UUID, *, snapshotted: bool = True) -> Aggregate | None:
         """An aggregate, loaded once per call (None if it does not exist). `snapshotted`
         False: of a kind the engine never snapshots, loaded without looking for one."""
-        if aggregate_id not in self._loaded:
+        if aggregate_id not in self.loaded:
             load = self.load if snapshotted else (self.load_unsnapshotted or self.load)
-            self._loaded[aggregate_id] = load(aggregate_id)
-        return self._loaded[aggregate_id]
+            self.loaded[aggregate_id] = load(aggregate_id)
+        return self.loaded[aggregate_id]
 
     def lists(self) -> QuickBooksLists:
         """The connector's QuickBooks lists (watermarks and what a sync has seen)."""
         lists = self.get(QuickBooksLists.create_id(self.connector_id))
         if lists is None:
-            lists = self._loaded[QuickBooksLists.create_id(self.connector_id)] = QuickBooksLists(
+            lists = self.loaded[QuickBooksLists.create_id(self.connector_id)] = QuickBooksLists(
                 self.connector_id
             )
         assert isinstance(lists, QuickBooksLists)
@@ -185,9 +200,7 @@ class StepContext:
         """The connector's mappings from PSA codes to QuickBooks records."""
         mapping = self.get(Mapping.create_id(self.connector_id))
         if mapping is None:
-            mapping = self._loaded[Mapping.create_id(self.connector_id)] = Mapping(
-                self.connector_id
-            )
+            mapping = self.loaded[Mapping.create_id(self.connector_id)] = Mapping(self.connector_id)
         assert isinstance(mapping, Mapping)
         return mapping
 
@@ -275,4 +288,4 @@ class StepContext:
 
     def changed(self) -> list[Aggregate]:
         """The aggregates steps loaded and changed, to save with the session."""
-        return [a for a in self._loaded.values() if a is not None and a.pending_events]
+        return [a for a in self.loaded.values() if a is not None and a.pending_events]

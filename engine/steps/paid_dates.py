@@ -69,9 +69,13 @@ class PaidDates:
         """The first invoices to ask about."""
         return self._next(PaidPass(), context)
 
+    def due(self, state: PaidPass, context: StepContext) -> bool:
+        """Invoices are left to ask about."""
+        return not state.done and bool(state.asked)
+
     def request(self, state: PaidPass, context: StepContext, request_id: str) -> Request:
         """An InvoiceQuery by TxnID with linked transactions."""
-        if state.done or not state.asked:
+        if not self.due(state, context):
             return Request((), 0)
         element = build_request(
             "InvoiceQueryRq",

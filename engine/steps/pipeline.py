@@ -160,7 +160,7 @@ def settle(steps: list[str], work: SessionWork, context: StepContext) -> Session
         if index in finished:
             continue
         state = active.get(index) or step(name).start(context)
-        if step(name).request(state, context, f"0.{name}").elements:
+        if step(name).due(state, context):
             active[index] = state
             break
         active.pop(index, None)

@@ -148,35 +148,46 @@ class TransferStep:
         planned = context.count_open_transfers(self.name)
         return self._advance(TransferPass(planned=planned, phase="next"), context)
 
+    def due(self, state: TransferPass, context: StepContext) -> bool:
+        """A batch is in hand with something of it to verify, ask for, create or send."""
+        if state.phase == "done":
+            return False
+        return bool(self._items(state, self._load(state, context), context))
+
     def request(self, state: TransferPass, context: StepContext, request_id: str) -> Request:
         """The batch's next requests (none once every transfer is handled)."""
         if state.phase == "done":
             return Request((), 0)
         work = self._load(state, context)
+        items = self._items(state, work, context)
         if state.phase == "verify":
             elements = [
                 self._verify_query(work.plans[t], f"{request_id}.v{i}", context)
-                for i, t in enumerate(work.unsure)
+                for i, t in enumerate(items)
             ]
-            bound = len(elements) * VERIFY_MAX * ANSWER_PER_REQUEST
-        elif state.phase == "query":
-            elements = self._dependency_queries(
-                self._unknown(state, work, context), request_id, context
-            )
-            bound = len(self._needs(work)) * ANSWER_PER_REQUEST
-        elif state.phase == "create":
+            return Request(tuple(elements), len(elements) * VERIFY_MAX * ANSWER_PER_REQUEST)
+        if state.phase == "query":
+            elements = self._dependency_queries(items, request_id, context)
+            return Request(tuple(elements), len(self._needs(work)) * ANSWER_PER_REQUEST)
+        if state.phase == "create":
             elements = [
                 self._dependency_add(need, f"{request_id}.c{i}", context)
-                for i, need in enumerate(self._unknown(state, work, context))
+                for i, need in enumerate(items)
             ]
-            bound = len(elements) * ANSWER_PER_REQUEST
         else:
             elements = [
-                self._add(work, t, f"{request_id}.t{i}", context)
-                for i, t in enumerate(self._sendable(state, work))
+                self._add(work, t, f"{request_id}.t{i}", context) for i, t in enumerate(items)
             ]
-            bound = len(elements) * ANSWER_PER_REQUEST
-        return Request(tuple(elements), bound)
+        return Request(tuple(elements), len(elements) * ANSWER_PER_REQUEST)
+
+    def _items(self, state: TransferPass, work: _Work, context: StepContext) -> list[Any]:
+        """What the phase's requests are made of: transfers to verify or send, or the
+        dependencies to ask for or create."""
+        if state.phase == "verify":
+            return work.unsure
+        if state.phase in ("query", "create"):
+            return self._unknown(state, work, context)
+        return self._sendable(state, work)
 
     def sent(self, state: TransferPass, request: Request, context: StepContext) -> TransferPass:
         """The message is on its way: the adds' transfers are marked sent with it."""

@@ -31,10 +31,16 @@ class WorkingSet(OrderedDict[UUID, "Aggregate | None"]):
     def __init__(self, position: int | None) -> None:
         super().__init__()
         self.position = position
+        self.used: set[UUID] = set()  # since it was taken: only these can have changed
 
     def __getitem__(self, aggregate_id: UUID) -> Aggregate | None:
         self.move_to_end(aggregate_id)
+        self.used.add(aggregate_id)
         return super().__getitem__(aggregate_id)
+
+    def __setitem__(self, aggregate_id: UUID, aggregate: Aggregate | None) -> None:
+        super().__setitem__(aggregate_id, aggregate)
+        self.used.add(aggregate_id)
 
 
 class WorkingSets:
@@ -72,8 +78,10 @@ class WorkingSets:
 
     def keep(self, session_id: UUID, working_set: WorkingSet) -> None:
         """Take back a set whose changes are all saved, for the session's next call."""
-        if any(a is not None and a.pending_events for a in working_set.values()):
+        used = (working_set.get(i) for i in working_set.used)
+        if any(a is not None and a.pending_events for a in used):
             return  # something was left unsaved: the next call starts afresh
+        working_set.used = set()
         while len(working_set) > AGGREGATES_KEPT:
             working_set.popitem(last=False)
         with self._lock:

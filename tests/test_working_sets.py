@@ -62,7 +62,7 @@ def test_a_call_that_did_not_save_leaves_nothing(engine):
     working[mapping.id] = mapping
     engine.working_sets.keep(session_id, working)
     working = engine.working_sets.take(session_id)
-    mapping.set("lines-of-business", "LOB-1", TARGET, "qbwc", NOW)  # the call fails here
+    working[mapping.id].set("lines-of-business", "LOB-1", TARGET, "qbwc", NOW)  # then fails
     assert len(engine.working_sets.take(session_id)) == 0  # a retry starts afresh
     engine.working_sets.keep(session_id, working)  # given back unsaved: refused
     assert len(engine.working_sets.take(session_id)) == 0

@@ -176,11 +176,13 @@ class StepContext:
     # What steps loaded, by id: kept from the session's previous call while still current
     # (engine.working_sets), so each aggregate is loaded once however many calls use it.
     loaded: MutableMapping[UUID, Aggregate | None] = field(default_factory=dict)
+    _touched: set[UUID] = field(default_factory=set)  # what this call used of `loaded`
     _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def get(self, aggregate_id: UUID, *, snapshotted: bool = True) -> Aggregate | None:
         """An aggregate, loaded once per call (None if it does not exist). `snapshotted`
         False: of a kind the engine never snapshots, loaded without looking for one."""
+        self._touched.add(aggregate_id)
         if aggregate_id not in self.loaded:
             load = self.load if snapshotted else (self.load_unsnapshotted or self.load)
             self.loaded[aggregate_id] = load(aggregate_id)
@@ -288,4 +290,5 @@ class StepContext:
 
     def changed(self) -> list[Aggregate]:
         """The aggregates steps loaded and changed, to save with the session."""
-        return [a for a in self.loaded.values() if a is not None and a.pending_events]
+        aggregates = (self.loaded.get(i) for i in self._touched)
+        return [a for a in aggregates if a is not None and a.pending_events]

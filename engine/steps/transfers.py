@@ -325,12 +325,13 @@ class TransferStep:
         plans: dict[str, InvoicePlan] = {}
         unsure: list[str] = []
         ready: list[str] = []
+        settings = (context.mapping().version, context.connector().version)
         for transfer_id in state.batch:
             transfer = context.load_transfer(UUID(transfer_id))
             if transfer is None or transfer.is_done or transfer.status in _SETTLED:
                 continue
             try:
-                plan = self._plan(transfer, context)
+                plan = self._plan(transfer, settings, context)
             except CannotTransfer as exc:
                 inputs = context.inputs(transfer.document_id)
                 transfer.fail(None, str(exc), False, inputs, None, context.session_id, context.now)
@@ -339,18 +340,14 @@ class TransferStep:
             (unsure if transfer.is_unsure else ready).append(transfer_id)
         return _Work(transfers, plans, unsure, ready)
 
-    def _plan(self, transfer: Transfer, context: StepContext) -> InvoicePlan:
-        """The transfer's plan, worked out once per session and version of its document, the
-        mappings and the connector (the PSA records it names are read as the session found
-        them)."""
+    def _plan(
+        self, transfer: Transfer, settings: tuple[int, int], context: StepContext
+    ) -> InvoicePlan:
+        """The transfer's plan, worked out once per session and version of its document and
+        the `settings` (the mappings' and the connector's versions); the PSA records it names
+        are read as the session found them."""
         document = context.load_document(transfer.document_id)
-        key = (
-            "plan",
-            transfer.id,
-            document.version,
-            context.mapping().version,
-            context.connector().version,
-        )
+        key = ("plan", transfer.id, document.version, *settings)
         plans = self._memory(context).setdefault("plans", {})
         if key not in plans:
             try:

@@ -214,6 +214,7 @@ def transfer_view(transfer: Transfer) -> dict[str, Any]:
         "attempts": transfer.attempts,
         "quickbooks": transfer.quickbooks,
         "failure": transfer.failure,
+        "doubt": transfer.doubt if transfer.status == TransferStatus.IN_DOUBT else None,
         "sent_at": iso(transfer.sent_at),
         "updated_at": iso(transfer.updated_at),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.helpers import API_PASSWORD, demo_company, register_connector, run_se
 from web.bootstrap import bootstrap
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
+DEMO_READY = ("INV-5001", "INV-5002")  # the demo's invoices marked Ready to Transfer
 
 
 @pytest.fixture
@@ -210,6 +212,37 @@ def test_an_hresult_before_quickbooks_applied_anything_resends_once(shop):
     assert applied and len(invoices_in(company)) == 2
     assert not set(applied) & set(company.txns["Invoice"])
     assert statuses(engine, reg, "INV-5001", "INV-5002") == ["succeeded", "succeeded"]
+
+
+def test_a_verification_that_cannot_see_everything_leaves_the_transfer_in_doubt(shop):
+    # QuickBooks refused the message, and holds 100 other invoices of each customer on each
+    # date: the query that looks for the key cannot prove it absent, so nothing is resent.
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+
+    def crowded(request, answer):
+        for txn_id, record in list(company.txns["Invoice"].items()):
+            del company.txns["Invoice"][txn_id]
+            for _ in range(100):
+                clone = {**record, "TxnID": company.new_txn_id()}
+                clone.pop("ExternalGUID", None)
+                company.txns["Invoice"][clone["TxnID"]] = clone
+        return "", "0x80040400"
+
+    session(engine, reg, company, on_invoices(crowded))
+    assert len(invoices_in(company)) == 200
+    assert not any("ExternalGUID" in i for i in invoices_in(company))
+    for psa_id in DEMO_READY:
+        transfer = engine.get_transfer("invoice", psa_id, reg.connector_id)
+        assert transfer["status"] == "in_doubt"
+        assert "too many to look through" in transfer["doubt"]
+    ids = [UUID(engine.get_transfer("invoice", p, reg.connector_id)["id"]) for p in DEMO_READY]
+    versions = [engine.repository.get(i).version for i in ids]
+    caught_up(engine, settings)
+    session(engine, reg, company)  # the next session looks again, and records nothing new
+    assert len(invoices_in(company)) == 200
+    assert [engine.repository.get(i).version for i in ids] == versions
+    assert statuses(engine, reg, *DEMO_READY) == ["in_doubt", "in_doubt"]
 
 
 def test_a_lock_is_retried_by_the_next_session_and_a_bad_name_waits_for_a_change(shop):

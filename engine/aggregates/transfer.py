@@ -144,6 +144,7 @@ class Transfer(Aggregate):
         self.request_id: str | None = None
         self.quickbooks: dict[str, Any] | None = None  # TxnID, RefNumber, EditSequence, date
         self.failure: dict[str, Any] | None = None  # the last failure
+        self.doubt: str | None = None  # why it was last found in doubt
         self.updated_at = at
 
     @classmethod
@@ -266,7 +267,7 @@ class Transfer(Aggregate):
     @event(MarkedInDoubt)
     def mark_in_doubt(self, reason: str, at: datetime) -> None:
         """The answer to its send was lost: QuickBooks may or may not hold it."""
-        self.status, self.updated_at = TransferStatus.IN_DOUBT, at
+        self.status, self.updated_at, self.doubt = TransferStatus.IN_DOUBT, at, reason
 
     @event(Verified)
     def verify_found(

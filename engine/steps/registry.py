@@ -12,10 +12,11 @@ from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
 from engine.invoices import InvoiceType
 from engine.kinds import TransferKind
 from engine.steps.base import Step, StepState
+from engine.steps.batch import TransferPass
 from engine.steps.deletions import DELETIONS, DeletionPass, DeletionSync
 from engine.steps.lists import ListPass, ListSync
 from engine.steps.paid_dates import PAID_DATES, PaidDates, PaidPass
-from engine.steps.transfers import TransferPass, TransferStep
+from engine.steps.transfers import TransferStep
 
 TRANSFERS = {TransferKind.INVOICES: TransferStep(InvoiceType())}
 STEPS: dict[str, Step[Any]] = {

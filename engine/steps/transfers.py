@@ -16,105 +16,36 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Protocol
+from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 from lxml import etree
 
-from engine.aggregates.psa import Document
 from engine.aggregates.transfer import Transfer
 from engine.invoices import CannotTransfer, Dependency, InvoicePlan
 from engine.kinds import TransferStatus
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
+from engine.steps import dependencies
 from engine.steps.base import Outcome, Request, StepContext
+from engine.steps.batch import Batch, TransferPass, TransferType
+from engine.steps.verification import (
+    KEPT_FIELDS,
+    VERIFY_MAX,
+    Unsettled,
+    holding,
+    verification_query,
+)
 
 # Adds per message: a message of 50 invoices is about 75 KB, its answer (trimmed to the fields
 # kept) about 15 KB, and QuickBooks applies it in seconds; far below QBWC's 10 MB and any
 # timeout, while 10,000 invoices still take only 200 messages.
 BATCH_SIZE = 50
 ANSWER_PER_REQUEST = 4 * 1024
-KEPT_FIELDS = ["TxnID", "RefNumber", "EditSequence", "TxnDate", "ExternalGUID"]
-DEPENDENCY_FIELDS = ["ListID", "FullName", "Email"]
 SESSIONS_REMEMBERED = 16
-VERIFY_MAX = 100  # transactions of one customer on one date looked through for a key
 _SETTLED = (TransferStatus.WITHDRAWN, TransferStatus.FAILED)
-
-
-class TransferType(Protocol):
-    """What a kind of document becomes: its QuickBooks transaction and its dependencies."""
-
-    kind: str
-    label: str  # "invoice"
-    txn: str  # "Invoice": InvoiceAddRq, InvoiceQueryRq, InvoiceRet
-
-    def plan(self, document: Document, context: StepContext) -> InvoicePlan:
-        """The add's body and what it needs, or CannotTransfer."""
-        ...
-
-
-@dataclass(frozen=True)
-class TransferPass:
-    """Where a transfer step stands: the transfers still to take, the batch in hand and its
-    phase, what QuickBooks was found to hold (`known`: dependency key -> e-mail address) or
-    could not create (`failed`), and what the message in flight asked (`asked`)."""
-
-    KIND: ClassVar[str] = "transfer_pass"
-    VERSION: ClassVar[int] = 1
-
-    after: str | None = None  # the queue position of the last transfer taken
-    exhausted: bool = False  # the queue has nothing after `after`
-    batch: tuple[str, ...] = ()
-    phase: str = "done"  # verify, query, create, send, done
-    known: dict[str, str] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    queried: bool = False
-    asked: tuple[str, ...] = ()
-    planned: int = 0
-    done: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The pass as JSON values."""
-        return {
-            "after": self.after,
-            "exhausted": self.exhausted,
-            "batch": list(self.batch),
-            "phase": self.phase,
-            "known": dict(self.known),
-            "failed": dict(self.failed),
-            "queried": self.queried,
-            "asked": list(self.asked),
-            "planned": self.planned,
-            "done": self.done,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], version: int) -> TransferPass:
-        """Read back any version."""
-        return cls(
-            after=data["after"],
-            exhausted=data["exhausted"],
-            batch=tuple(data["batch"]),
-            phase=data["phase"],
-            known=dict(data["known"]),
-            failed=dict(data["failed"]),
-            queried=data["queried"],
-            asked=tuple(data["asked"]),
-            planned=data["planned"],
-            done=data["done"],
-        )
-
-
-@dataclass
-class _Work:
-    """A batch's transfers with their plans, as loaded for one call."""
-
-    transfers: dict[str, Transfer]
-    plans: dict[str, InvoicePlan]
-    unsure: list[str]
-    ready: list[str]
 
 
 class TransferStep:
@@ -162,16 +93,16 @@ class TransferStep:
         items = self._items(state, work, context)
         if state.phase == "verify":
             elements = [
-                self._verify_query(work.plans[t], f"{request_id}.v{i}", context)
+                verification_query(self.type.txn, work.plans[t], f"{request_id}.v{i}", context)
                 for i, t in enumerate(items)
             ]
             return Request(tuple(elements), len(elements) * VERIFY_MAX * ANSWER_PER_REQUEST)
         if state.phase == "query":
-            elements = self._dependency_queries(items, request_id, context)
-            return Request(tuple(elements), len(self._needs(work)) * ANSWER_PER_REQUEST)
+            elements = dependencies.queries(items, request_id, context)
+            return Request(tuple(elements), len(items) * ANSWER_PER_REQUEST)
         if state.phase == "create":
             elements = [
-                self._dependency_add(need, f"{request_id}.c{i}", context)
+                dependencies.creation(need, f"{request_id}.c{i}", context)
                 for i, need in enumerate(items)
             ]
         else:
@@ -180,7 +111,7 @@ class TransferStep:
             ]
         return Request(tuple(elements), len(elements) * ANSWER_PER_REQUEST)
 
-    def _items(self, state: TransferPass, work: _Work, context: StepContext) -> list[Any]:
+    def _items(self, state: TransferPass, work: Batch, context: StepContext) -> list[Any]:
         """What the phase's requests are made of: transfers to verify or send, or the
         dependencies to ask for or create."""
         if state.phase == "verify":
@@ -224,11 +155,11 @@ class TransferStep:
                         done=state.done + 1,
                     )
         elif state.phase == "query":
-            found = self._found(responses)
+            found = dependencies.found(responses)
             self._seen(context).update(found)
             state = replace(state, known={**state.known, **found}, queried=True)
         elif state.phase == "create":
-            state = self._created(state, self._unknown(state, work, context), responses)
+            state = dependencies.created(state, self._unknown(state, work, context), responses)
             self._seen(context).update(state.known)
         else:
             for transfer_id, response in zip(state.asked, responses, strict=True):
@@ -320,7 +251,7 @@ class TransferStep:
             return False
         return not transfer.waits_for_a_change(context.inputs(transfer.document_id))
 
-    def _load(self, state: TransferPass, context: StepContext) -> _Work:
+    def _load(self, state: TransferPass, context: StepContext) -> Batch:
         transfers: dict[str, Transfer] = {}
         plans: dict[str, InvoicePlan] = {}
         unsure: list[str] = []
@@ -338,7 +269,7 @@ class TransferStep:
                 continue
             transfers[transfer_id], plans[transfer_id] = transfer, plan
             (unsure if transfer.is_unsure else ready).append(transfer_id)
-        return _Work(transfers, plans, unsure, ready)
+        return Batch(transfers, plans, unsure, ready)
 
     def _plan(
         self, transfer: Transfer, settings: tuple[int, int], context: StepContext
@@ -359,120 +290,26 @@ class TransferStep:
             raise plan
         return plan
 
-    # -- dependencies ----------------------------------------------------------------------------
-
-    def _needs(self, work: _Work) -> dict[str, Dependency]:
-        return {n.key: n for t in work.ready for n in work.plans[t].needs}
-
-    def _lookup(
-        self, state: TransferPass, work: _Work, context: StepContext
-    ) -> tuple[dict[str, str], list[Dependency]]:
-        """(what the lists read model knows of the batch's dependencies, key -> e-mail; what
-        neither it nor QuickBooks' answers know)."""
-        found, unknown = {}, []
-        # Whether a customer has an e-mail address is asked of QuickBooks itself when an
-        # invoice is to be e-mailed: the read model may not have seen the latest change yet.
-        emailed = {
-            f"customers:{work.plans[t].customer.casefold()}"
-            for t in work.ready
-            if work.plans[t].to_be_emailed
-        }
-        seen = self._seen(context)
-        for key, need in self._needs(work).items():
-            if key in state.known or key in state.failed:
-                continue
-            if key in seen:
-                found[key] = seen[key]
-                continue
-            if key in emailed and not state.queried:
-                unknown.append(need)
-                continue
-            record = context.find_applied(need.list_name, need.full_name)
-            if record is not None:
-                found[key] = str((record.get("details") or {}).get("Email") or "")
-            else:
-                unknown.append(need)
-        return found, unknown
-
-    def _unknown(self, state: TransferPass, work: _Work, context: StepContext) -> list[Dependency]:
-        return self._lookup(state, work, context)[1]
-
-    def _dependency_queries(
-        self, unknown: list[Dependency], request_id: str, context: StepContext
-    ) -> list[etree._Element]:
-        out = []
-        for index, (list_name, query) in enumerate(
-            (("customers", "CustomerQueryRq"), ("items", "ItemQueryRq"))
-        ):
-            names = [n.full_name for n in unknown if n.list_name == list_name]
-            if names:
-                out.append(
-                    build_request(
-                        query,
-                        {"FullName": names},
-                        request_id=f"{request_id}.q{index}",
-                        version=context.qbxml_version,
-                        include=DEPENDENCY_FIELDS
-                        if list_name == "customers"
-                        else ["ListID", "FullName"],
-                    )
-                )
-        return out
-
-    def _found(self, responses: list[Response | None]) -> dict[str, str]:
-        found = {}
-        for response in responses:
-            for ret in response.rets if response is not None else []:
-                list_name = "customers" if ret.tag == "CustomerRet" else "items"
-                name = ret.findtext("FullName") or ""
-                found[f"{list_name}:{name.casefold()}"] = ret.findtext("Email") or ""
-        return found
-
-    def _dependency_add(
-        self, need: Dependency, request_id: str, context: StepContext
-    ) -> etree._Element:
-        body = dict(need.body)
-        if need.parent:
-            body["ParentRef"] = {"FullName": need.parent}
-        return build_request(
-            need.request,
-            body,
-            request_id=request_id,
-            version=context.qbxml_version,
-            include=["ListID", "FullName"],
-        )
-
-    def _created(
-        self, state: TransferPass, needs: list[Dependency], responses: list[Response | None]
-    ) -> TransferPass:
-        known, failed, lost = dict(state.known), dict(state.failed), False
-        for need, response in zip(needs, responses, strict=False):
-            if response is None:
-                lost = True  # it may exist now: asked again by name before any new add
-                continue
-            if response.status.decision in (status.OK, status.WARNING):
-                known[need.key] = need.email
-            else:
-                failed[need.key] = (
-                    f"QuickBooks could not create the {need.list_name[:-1]} "
-                    f"{need.full_name!r}: {response.status.code} {response.status.message}"
-                )
-        for need in needs:  # a child whose parent failed cannot be created either
-            if need.parent and f"{need.list_name}:{need.parent.casefold()}" in failed:
-                failed.setdefault(need.key, f"its parent {need.parent!r} could not be created")
-        return replace(state, known=known, failed=failed, queried=not lost)
-
     # -- the adds --------------------------------------------------------------------------------
 
-    def _sendable(self, state: TransferPass, work: _Work) -> list[str]:
-        return [t for t in work.ready if not self._blocked(state, work.plans[t])]
+    def _lookup(
+        self, state: TransferPass, work: Batch, context: StepContext
+    ) -> tuple[dict[str, str], list[Dependency]]:
+        plans = [work.plans[t] for t in work.ready]
+        return dependencies.lookup(state, plans, self._seen(context), context)
 
-    def _fail_blocked(self, state: TransferPass, work: _Work, context: StepContext) -> list[str]:
+    def _unknown(self, state: TransferPass, work: Batch, context: StepContext) -> list[Dependency]:
+        return self._lookup(state, work, context)[1]
+
+    def _sendable(self, state: TransferPass, work: Batch) -> list[str]:
+        return [t for t in work.ready if not dependencies.blocked(state, work.plans[t])]
+
+    def _fail_blocked(self, state: TransferPass, work: Batch, context: StepContext) -> list[str]:
         """Fail the batch's transfers a dependency or a missing e-mail address stops (they
         are retried when something they depend on changes)."""
         blocked = []
         for transfer_id in work.ready:
-            reason = self._blocked(state, work.plans[transfer_id])
+            reason = dependencies.blocked(state, work.plans[transfer_id])
             if reason is not None:
                 transfer = work.transfers[transfer_id]
                 transfer.fail(
@@ -487,19 +324,8 @@ class TransferStep:
                 blocked.append(transfer_id)
         return blocked
 
-    def _blocked(self, state: TransferPass, plan: InvoicePlan) -> str | None:
-        for need in plan.needs:
-            if need.key in state.failed:
-                return state.failed[need.key]
-        if plan.to_be_emailed and not state.known.get(f"customers:{plan.customer.casefold()}"):
-            return (
-                f"the invoice is to be e-mailed, but customer {plan.customer!r} has no "
-                "e-mail address in QuickBooks"
-            )
-        return None
-
     def _add(
-        self, work: _Work, transfer_id: str, request_id: str, context: StepContext
+        self, work: Batch, transfer_id: str, request_id: str, context: StepContext
     ) -> etree._Element:
         transfer = work.transfers[transfer_id]
         body = {**work.plans[transfer_id].body, "ExternalGUID": transfer.external_guid}
@@ -550,34 +376,21 @@ class TransferStep:
             transfer, {"txn_id": fields[0], "ref_number": fields[1], "txn_date": fields[3]}
         )
 
-    # -- verification ----------------------------------------------------------------------------
-
-    def _verify_query(
-        self, plan: InvoicePlan, request_id: str, context: StepContext
-    ) -> etree._Element:
-        return build_request(
-            f"{self.type.txn}QueryRq",
-            {
-                "MaxReturned": VERIFY_MAX,
-                "TxnDateRangeFilter": {"FromTxnDate": plan.txn_date, "ToTxnDate": plan.txn_date},
-                "EntityFilter": {"FullName": plan.customer},
-            },
-            request_id=request_id,
-            version=context.qbxml_version,
-            include=KEPT_FIELDS,
-        )
-
     def _verified(
-        self, work: _Work, transfer_id: str, response: Response | None, context: StepContext
+        self, work: Batch, transfer_id: str, response: Response | None, context: StepContext
     ) -> bool:
-        """Settle an unsure transfer from QuickBooks' answer; False when it did not say."""
+        """Settle a transfer in doubt from QuickBooks' answer; False when it does not settle
+        it (then it stays in doubt, and says why)."""
         transfer = work.transfers[transfer_id]
-        if response is None or response.status.decision not in (status.OK, status.NO_MATCH):
-            return False
         assert context.exchange_id is not None
-        for ret in response.rets:
-            if (ret.findtext("ExternalGUID") or "").upper() == transfer.external_guid:
-                self._succeeded(transfer, ret, context, verified=True)
-                return True
-        transfer.verify_missing(context.exchange_id, context.session_id, context.now)
+        try:
+            ret = holding(response, transfer.external_guid)
+        except Unsettled as exc:
+            if transfer.doubt != str(exc):
+                transfer.mark_in_doubt(str(exc), context.now)
+            return False
+        if ret is None:
+            transfer.verify_missing(context.exchange_id, context.session_id, context.now)
+        else:
+            self._succeeded(transfer, ret, context, verified=True)
         return True

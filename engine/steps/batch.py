@@ -1,0 +1,87 @@
+"""A transfer step's state between calls (the pass through the queue and the batch in hand)
+and what each kind of document provides it (its transfer type)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from engine.aggregates.psa import Document
+from engine.aggregates.transfer import Transfer
+from engine.invoices import InvoicePlan
+from engine.steps.base import StepContext
+
+
+class TransferType(Protocol):
+    """What a kind of document becomes: its QuickBooks transaction and its dependencies."""
+
+    kind: str
+    label: str  # "invoice"
+    txn: str  # "Invoice": InvoiceAddRq, InvoiceQueryRq, InvoiceRet
+
+    def plan(self, document: Document, context: StepContext) -> InvoicePlan:
+        """The add's body and what it needs, or CannotTransfer."""
+        ...
+
+
+@dataclass(frozen=True)
+class TransferPass:
+    """Where a transfer step stands: the transfers still to take, the batch in hand and its
+    phase, what QuickBooks was found to hold (`known`: dependency key -> e-mail address) or
+    could not create (`failed`), and what the message in flight asked (`asked`)."""
+
+    KIND: ClassVar[str] = "transfer_pass"
+    VERSION: ClassVar[int] = 1
+
+    after: str | None = None  # the queue position of the last transfer taken
+    exhausted: bool = False  # the queue has nothing after `after`
+    batch: tuple[str, ...] = ()
+    phase: str = "done"  # verify, query, create, send, done
+    known: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    queried: bool = False
+    asked: tuple[str, ...] = ()
+    planned: int = 0
+    done: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The pass as JSON values."""
+        return {
+            "after": self.after,
+            "exhausted": self.exhausted,
+            "batch": list(self.batch),
+            "phase": self.phase,
+            "known": dict(self.known),
+            "failed": dict(self.failed),
+            "queried": self.queried,
+            "asked": list(self.asked),
+            "planned": self.planned,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], version: int) -> TransferPass:
+        """Read back any version."""
+        return cls(
+            after=data["after"],
+            exhausted=data["exhausted"],
+            batch=tuple(data["batch"]),
+            phase=data["phase"],
+            known=dict(data["known"]),
+            failed=dict(data["failed"]),
+            queried=data["queried"],
+            asked=tuple(data["asked"]),
+            planned=data["planned"],
+            done=data["done"],
+        )
+
+
+@dataclass
+class Batch:
+    """A batch's transfers still to act on, with their plans, as loaded for one call:
+    `unsure` ones (sent, no answer) to verify, `ready` ones to send."""
+
+    transfers: dict[str, Transfer]
+    plans: dict[str, InvoicePlan]
+    unsure: list[str]
+    ready: list[str]

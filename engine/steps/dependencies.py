@@ -1,0 +1,142 @@
+"""What a batch of transfers needs in QuickBooks first: the customers and items its documents
+name. Known ones are looked up in the lists read model; the rest are asked of QuickBooks by
+name, and those it lacks are created, parents before children. One that cannot be created
+blocks its dependents with a message naming it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from lxml import etree
+
+from engine.invoices import Dependency, InvoicePlan
+from engine.qbxml import status
+from engine.qbxml.builder import build_request
+from engine.qbxml.parser import Response
+from engine.steps.base import StepContext
+from engine.steps.batch import TransferPass
+
+FIELDS = {"customers": ["ListID", "FullName", "Email"], "items": ["ListID", "FullName"]}
+QUERIES = {"customers": "CustomerQueryRq", "items": "ItemQueryRq"}
+
+
+def needs(plans: Iterable[InvoicePlan]) -> dict[str, Dependency]:
+    """Every dependency of the plans, by key."""
+    return {need.key: need for plan in plans for need in plan.needs}
+
+
+def customer_key(name: str) -> str:
+    """A customer's dependency key (what `known` and `failed` are indexed by)."""
+    return f"customers:{name.casefold()}"
+
+
+def lookup(
+    state: TransferPass,
+    plans: list[InvoicePlan],
+    seen: dict[str, str],
+    context: StepContext,
+) -> tuple[dict[str, str], list[Dependency]]:
+    """(what is known of the plans' dependencies, key -> e-mail address; what neither the
+    pass, this session (`seen`) nor the lists read model knows)."""
+    found, unknown = {}, []
+    # Whether a customer has an e-mail address is asked of QuickBooks itself when an
+    # invoice is to be e-mailed: the read model may not have seen the latest change yet.
+    emailed = {customer_key(plan.customer) for plan in plans if plan.to_be_emailed}
+    for key, need in needs(plans).items():
+        if key in state.known or key in state.failed:
+            continue
+        if key in seen:
+            found[key] = seen[key]
+            continue
+        if key in emailed and not state.queried:
+            unknown.append(need)
+            continue
+        record = context.find_applied(need.list_name, need.full_name)
+        if record is not None:
+            found[key] = str((record.get("details") or {}).get("Email") or "")
+        else:
+            unknown.append(need)
+    return found, unknown
+
+
+def queries(
+    unknown: list[Dependency], request_id: str, context: StepContext
+) -> list[etree._Element]:
+    """One query by name per list the unknown dependencies are in."""
+    out = []
+    for index, list_name in enumerate(QUERIES):
+        names = [n.full_name for n in unknown if n.list_name == list_name]
+        if names:
+            out.append(
+                build_request(
+                    QUERIES[list_name],
+                    {"FullName": names},
+                    request_id=f"{request_id}.q{index}",
+                    version=context.qbxml_version,
+                    include=FIELDS[list_name],
+                )
+            )
+    return out
+
+
+def found(responses: list[Response | None]) -> dict[str, str]:
+    """What QuickBooks' answers to `queries` hold: key -> e-mail address."""
+    out = {}
+    for response in responses:
+        for ret in response.rets if response is not None else []:
+            list_name = "customers" if ret.tag == "CustomerRet" else "items"
+            name = ret.findtext("FullName") or ""
+            out[f"{list_name}:{name.casefold()}"] = ret.findtext("Email") or ""
+    return out
+
+
+def creation(need: Dependency, request_id: str, context: StepContext) -> etree._Element:
+    """The add that creates a dependency (under its parent, when it has one)."""
+    body = dict(need.body)
+    if need.parent:
+        body["ParentRef"] = {"FullName": need.parent}
+    return build_request(
+        need.request,
+        body,
+        request_id=request_id,
+        version=context.qbxml_version,
+        include=["ListID", "FullName"],
+    )
+
+
+def created(
+    state: TransferPass, asked: list[Dependency], responses: list[Response | None]
+) -> TransferPass:
+    """The pass once QuickBooks answered the creations: what now exists, what could not be
+    made (and the children of what could not be made)."""
+    known, failed, lost = dict(state.known), dict(state.failed), False
+    for need, response in zip(asked, responses, strict=False):
+        if response is None:
+            lost = True  # it may exist now: asked again by name before any new add
+            continue
+        if response.status.decision in (status.OK, status.WARNING):
+            known[need.key] = need.email
+        else:
+            failed[need.key] = (
+                f"QuickBooks could not create the {need.list_name[:-1]} "
+                f"{need.full_name!r}: {response.status.code} {response.status.message}"
+            )
+    for need in asked:  # a child whose parent failed cannot be created either
+        if need.parent and f"{need.list_name}:{need.parent.casefold()}" in failed:
+            failed.setdefault(need.key, f"its parent {need.parent!r} could not be created")
+    return replace(state, known=known, failed=failed, queried=not lost)
+
+
+def blocked(state: TransferPass, plan: InvoicePlan) -> str | None:
+    """Why a plan cannot be sent yet (a dependency failed, an e-mailed invoice's customer
+    has no address), or None."""
+    for need in plan.needs:
+        if need.key in state.failed:
+            return state.failed[need.key]
+    if plan.to_be_emailed and not state.known.get(customer_key(plan.customer)):
+        return (
+            f"the invoice is to be e-mailed, but customer {plan.customer!r} has no "
+            "e-mail address in QuickBooks"
+        )
+    return None

@@ -243,6 +243,13 @@ def test_a_verification_that_cannot_see_everything_leaves_the_transfer_in_doubt(
     assert len(invoices_in(company)) == 200
     assert [engine.repository.get(i).version for i in ids] == versions
     assert statuses(engine, reg, *DEMO_READY) == ["in_doubt", "in_doubt"]
+    # The accountant looked in QuickBooks: not there. Sent once, under a new key.
+    done = engine.mark_not_transferred(reg.connector_id, "invoice", "INV-5001", by="admin")
+    assert "duplicate" in done["warning"]
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert sum("ExternalGUID" in i for i in invoices_in(company)) == 1
+    assert statuses(engine, reg, *DEMO_READY) == ["succeeded", "in_doubt"]
 
 
 def test_a_lock_is_retried_by_the_next_session_and_a_bad_name_waits_for_a_change(shop):

@@ -319,10 +319,10 @@ class Transfer(Aggregate):
         self.quickbooks = {"reference": reference, "manual": True}
 
     def mark_not_transferred(self, by: str, at: datetime) -> str:
-        """A person says it is not in QuickBooks: it is queued again, with a new key. Returns
-        the warning the person is shown."""
-        if not self.is_done:
-            raise Conflict(f"{self.kind} {self.psa_id} is not marked transferred")
+        """A person says it is not in QuickBooks (it was transferred, or it is in doubt and
+        they looked): it is queued again, with a new key. Returns the warning they are shown."""
+        if not self.is_done and self.status != TransferStatus.IN_DOUBT:
+            raise Conflict(f"{self.kind} {self.psa_id} is neither transferred nor in doubt")
         warning = (
             f"{self.kind} {self.psa_id} goes to QuickBooks again at the next session; if "
             "QuickBooks still holds it, this makes a duplicate"

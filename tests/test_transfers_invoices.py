@@ -171,6 +171,25 @@ def test_an_admin_change_between_two_calls_of_a_session_is_seen_by_the_next(
         assert statuses(engine, reg, *acted) == [expected]
 
 
+def test_switching_invoices_off_stops_sends_and_loses_nothing_in_flight(shop):
+    engine, reg, company, settings = shop
+    caught_up(engine, settings)
+    session(engine, reg, company, on_invoices(lambda request, answer: None))
+    assert statuses(engine, reg, *DEMO_READY) == ["sent", "sent"]
+    engine.change_connector(reg.connector_id, transfers={"invoices": False})
+    caught_up(engine, settings)
+    ticket = session(engine, reg, company)
+    exchanges = engine.get_session(engine.get_session_id(ticket))["exchanges"]
+    assert not any("Invoice" in x["request_xml"] for x in exchanges)
+    assert statuses(engine, reg, *DEMO_READY) == ["sent", "sent"]  # kept, still to verify
+    assert len(invoices_in(company)) == 2
+    engine.change_connector(reg.connector_id, transfers={"invoices": True})
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert statuses(engine, reg, *DEMO_READY) == ["verified", "verified"]
+    assert len(invoices_in(company)) == 2
+
+
 def test_an_answer_lost_after_quickbooks_applied_the_invoices_is_verified_not_resent(shop):
     engine, reg, company, settings = shop
     caught_up(engine, settings)

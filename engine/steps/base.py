@@ -234,10 +234,23 @@ class StepContext:
         document = self.load_document(document_id)
         return {
             "document": document.version,
+            "party": self.party_version(document),
             "mapping": self.mapping().version,
             "connector": self.connector().version,
             "lists": self.lists().changes,
         }
+
+    def party_version(self, document: Document) -> int:
+        """The version of the organization or resource a document names (0 when it names
+        none, or one never imported): renaming it in the PSA is a change of the document's."""
+        party = queue.PARTIES.get(TransferKind(document.kind))
+        if party is None:
+            return 0
+        field_name, kind = party
+        record = self.get(
+            record_id(kind, str(document.data.get(field_name, ""))), snapshotted=False
+        )
+        return record.version if record is not None else 0
 
     def written_back(self, transfer: Transfer, quickbooks: dict[str, Any]) -> None:
         """The document learns its QuickBooks TxnID and number."""

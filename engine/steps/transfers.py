@@ -274,11 +274,12 @@ class TransferStep:
     def _plan(
         self, transfer: Transfer, settings: tuple[int, int], context: StepContext
     ) -> InvoicePlan:
-        """The transfer's plan, worked out once per session and version of its document and
-        the `settings` (the mappings' and the connector's versions); the PSA records it names
-        are read as the session found them."""
+        """The transfer's plan, worked out once per session and version of its document, its
+        organization or resource, and the `settings` (the mappings' and the connector's
+        versions); the other PSA records it names (billing codes) are read as the session found
+        them."""
         document = context.load_document(transfer.document_id)
-        key = ("plan", transfer.id, document.version, *settings)
+        key = ("plan", transfer.id, document.version, context.party_version(document), *settings)
         plans = self._memory(context).setdefault("plans", {})
         if key not in plans:
             try:

@@ -180,8 +180,9 @@ class StepContext:
     _records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def get(self, aggregate_id: UUID, *, snapshotted: bool = True) -> Aggregate | None:
-        """An aggregate, loaded once per call (None if it does not exist). `snapshotted`
-        False: of a kind the engine never snapshots, loaded without looking for one."""
+        """An aggregate, loaded once while it stays current (None if it does not exist).
+        `snapshotted` False: of a kind the engine never snapshots, loaded without looking
+        for one."""
         self._touched.add(aggregate_id)
         if aggregate_id not in self.loaded:
             load = self.load if snapshotted else (self.load_unsnapshotted or self.load)

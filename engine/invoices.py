@@ -87,24 +87,10 @@ def plan_invoice(
 ) -> InvoicePlan:
     """The InvoiceAdd an invoice becomes, or CannotTransfer."""
     number = invoice["number"]
-    org = records("organizations", invoice["organization_id"])
-    if org is None:
-        raise CannotTransfer(
-            f"invoice {number}: organization {invoice['organization_id']} has not been imported"
-        )
-    needs: list[Dependency] = []
-    mapped = mapping.get("organizations", invoice["organization_id"])
-    if mapped is not None:
-        customer = mapped["full_name"]
-    else:
-        name = naming.customer_name(org["name"])
-        if name.problem or name.name is None:
-            raise CannotTransfer(
-                f"invoice {number}: organization {org['name']!r}: {name.problem}; map it to an "
-                "existing customer or shorten its name"
-            )
-        customer = name.name
-        needs += _with_parents("customers", customer, "CustomerAddRq", _customer_body(org))
+    customer, needs = customer_needs(
+        invoice["organization_id"], records, mapping, f"invoice {number}"
+    )
+    org = records("organizations", invoice["organization_id"]) or {}
     method = org.get("transmission_method") or "none"
     lines = [
         _line(line, number, records, mapping, item_naming, name_overflow, taxes_directly, needs)
@@ -152,23 +138,23 @@ def _line(
     if line.get("product_id"):
         product = records("products", line["product_id"]) or {}
         name = naming.product_item_name(product.get("name") or line["product_id"])
-        request, code_id = "ItemNonInventoryAddRq", None
+        request = "ItemNonInventoryAddRq"
+        if name.problem or name.name is None:
+            raise CannotTransfer(f"invoice {number}: {name.problem}")
+        needs += _with_parents("items", name.name, request, {}, DEFAULT_INCOME_ACCOUNT)
+        item = name.name
     else:
-        code = records("billing_codes", line.get("billing_code_id") or "")
-        if code is None:
-            raise CannotTransfer(
-                f"invoice {number}: billing code {line.get('billing_code_id')} has not been "
-                "imported"
-            )
-        role = line.get("role") or code.get("role")
-        name = naming.item_name(code["name"], role, item_naming, name_overflow)
-        request, code_id = "ItemServiceAddRq", line.get("billing_code_id")
-    if name.problem or name.name is None:
-        raise CannotTransfer(f"invoice {number}: {name.problem}")
-    account = mapping.get("billing-codes", code_id) if code_id else None
-    income = account["full_name"] if account else DEFAULT_INCOME_ACCOUNT
-    needs += _with_parents("items", name.name, request, {}, income)
-    out: dict[str, Any] = {"ItemRef": {"FullName": name.name}, "Desc": line.get("description")}
+        item, item_deps = item_needs(
+            line.get("billing_code_id") or "",
+            line.get("role"),
+            records,
+            mapping,
+            item_naming,
+            name_overflow,
+            f"invoice {number}",
+        )
+        needs += item_deps
+    out: dict[str, Any] = {"ItemRef": {"FullName": item}, "Desc": line.get("description")}
     if line.get("quantity") is not None and line.get("rate") is not None:
         out["Quantity"], out["Rate"] = Decimal(line["quantity"]), Decimal(line["rate"])
     else:
@@ -181,6 +167,48 @@ def _line(
         taxable = bool(line["taxable"]) and not taxes_directly
         out["SalesTaxCodeRef"] = {"FullName": "Tax" if taxable else "Non"}
     return {k: v for k, v in out.items() if v is not None}
+
+
+def customer_needs(
+    organization_id: str, records: Records, mapping: Mapping, where: str
+) -> tuple[str, list[Dependency]]:
+    """The customer an organization's work goes to (its mapping, else its name per the naming
+    rules) and what must exist for it, parents first; CannotTransfer saying `where`."""
+    org = records("organizations", organization_id)
+    if org is None:
+        raise CannotTransfer(f"{where}: organization {organization_id} has not been imported")
+    mapped = mapping.get("organizations", organization_id)
+    if mapped is not None:
+        return mapped["full_name"], []
+    name = naming.customer_name(org["name"])
+    if name.problem or name.name is None:
+        raise CannotTransfer(
+            f"{where}: organization {org['name']!r}: {name.problem}; map it to an "
+            "existing customer or shorten its name"
+        )
+    return name.name, _with_parents("customers", name.name, "CustomerAddRq", _customer_body(org))
+
+
+def item_needs(
+    billing_code_id: str,
+    role: str | None,
+    records: Records,
+    mapping: Mapping,
+    item_naming: str,
+    name_overflow: str,
+    where: str,
+) -> tuple[str, list[Dependency]]:
+    """The service item a billing code's work goes to (per the item naming convention) and
+    what must exist for it, with the code's mapped income account; CannotTransfer."""
+    code = records("billing_codes", billing_code_id)
+    if code is None:
+        raise CannotTransfer(f"{where}: billing code {billing_code_id} has not been imported")
+    name = naming.item_name(code["name"], role or code.get("role"), item_naming, name_overflow)
+    if name.problem or name.name is None:
+        raise CannotTransfer(f"{where}: {name.problem}")
+    account = mapping.get("billing-codes", billing_code_id)
+    income = account["full_name"] if account else DEFAULT_INCOME_ACCOUNT
+    return name.name, _with_parents("items", name.name, "ItemServiceAddRq", {}, income)
 
 
 def _with_parents(

@@ -10,35 +10,21 @@ from pathlib import Path
 from uuid import UUID
 
 from engine.aggregates.transfer import Transfer
-from projections.runtime import fresh_view
-from tests.helpers import API_PASSWORD, demo_company
-from tests.qbsim.webconnector import Faults, WebConnectorSim
+from tests.helpers import demo_company
+from tests.qbsim.webconnector import Faults
 from tests.qbsim.writes import add_list_record
 from tests.test_qbwc_sync import serving_app
+from tests.test_qbwc_sync import update as scheduled_update
+from tests.test_transfers_invoices import caught_up
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
 DONE = {"succeeded", "verified"}
 
 
-def caught_up(engine, settings) -> None:
-    for name in ("quickbookslists", "transfers", "psarecords"):
-        fresh_view(settings, engine, name).close()
-
-
 def update(live, company, faults: Faults | None = None):
-    """One scheduled update of the simulated Web Connector."""
+    """One scheduled update of the simulated Web Connector, the read models caught up first."""
     caught_up(live.engine, live.settings)
-    sim = WebConnectorSim(
-        live.url,
-        "qbwc-api",
-        API_PASSWORD,
-        company,
-        owner_id=live.reg.owner_id,
-        file_id=live.reg.file_id,
-        sleep=lambda s: None,
-        faults=faults,
-    )
-    return sim, sim.run()
+    return scheduled_update(live, company, faults=faults)
 
 
 def lose_the_invoices_answer(company, faults: Faults):
@@ -64,7 +50,7 @@ def test_every_invoice_reaches_quickbooks_once_whatever_goes_wrong(
     with serving_app(engine, settings, web_app) as live:
         company = demo_company()
         company.write_file_id(live.reg.owner_id, live.reg.file_id)
-        assert update(live, company)[1].outcome == "completed"
+        assert update(live, company).outcome == "completed"
         acme = next(
             c for c in company.lists["customer"].values() if c["Name"] == "Acme Dental Group"
         )
@@ -76,7 +62,7 @@ def test_every_invoice_reaches_quickbooks_once_whatever_goes_wrong(
         company.inject_status("InvoiceAddRq", 3170)  # QuickBooks is busy for the first add
 
         # A: nothing can go in; each says why.
-        assert update(live, company)[1].outcome == "completed"
+        assert update(live, company).outcome == "completed"
         assert not company.txns["Invoice"]
         failures = {p: transfer(engine, live, p)["failure"] for p in ("INV-5001", "INV-5002")}
         assert "no e-mail address" in failures["INV-5001"]["message"]
@@ -94,7 +80,7 @@ def test_every_invoice_reaches_quickbooks_once_whatever_goes_wrong(
         engine.import_psa(renamed, by="tests")
         faults = Faults()
         lose_the_invoices_answer(company, faults)
-        assert update(live, company, faults)[1].outcome == "crashed"
+        assert update(live, company, faults).outcome == "crashed"
         del company.process
         assert len(company.txns["Invoice"]) == 3
         assert {transfer(engine, live, p)["status"] for p in ("INV-5001", "INV-5002")} == {"sent"}
@@ -126,23 +112,23 @@ def test_every_invoice_reaches_quickbooks_once_whatever_goes_wrong(
             return real_save(self, *objs, **kwargs)
 
         monkeypatch.setattr(type(engine), "save", killed)
-        assert update(live, company)[1].outcome != "completed"
+        assert update(live, company).outcome != "completed"
         monkeypatch.setattr(type(engine), "save", real_save)
         assert len(company.txns["Invoice"]) == 4  # B's three were found, not resent; 6001 went
 
         # D: C's transfers are looked for first: 6001 is found, 6002 is not and fails again.
-        assert update(live, company)[1].outcome == "completed"
+        assert update(live, company).outcome == "completed"
         assert transfer(engine, live, "INV-6001")["status"] == "verified"
         failed = transfer(engine, live, "INV-6002")
         assert failed["status"] == "failed" and failed["failure"]["code"] == 3140
         attempts = failed["attempts"]
-        assert update(live, company)[1].outcome == "completed"
+        assert update(live, company).outcome == "completed"
         assert transfer(engine, live, "INV-6002")["attempts"] == attempts  # waits for a change
 
         # E: the class is back; the update records it, so the lists changed: the invoice goes.
         add_list_record(company, "class", {"Name": "Managed Services"})
-        assert update(live, company)[1].outcome == "completed"
-        assert update(live, company)[1].outcome == "none"  # nothing is left to do
+        assert update(live, company).outcome == "completed"
+        assert update(live, company).outcome == "none"  # nothing is left to do
 
         ready = ("INV-5001", "INV-5002", "INV-5003", "INV-6001", "INV-6002")
         transfers = {p: transfer(engine, live, p) for p in ready}

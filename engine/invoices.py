@@ -7,14 +7,13 @@ mappings and naming conventions: pure functions, so the transfer step only moves
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from engine import naming
 from engine.aggregates.mapping import Mapping
 from engine.mapping import NO_CLASS
+from engine.plans import CannotTransfer, Dependency, Plan, Records, unique
 
 DEFAULT_INCOME_ACCOUNT = "Autotask Other"  # new items' income account when a code is unmapped
 SALES_TAX_ITEM = "Autotask Sales Tax"  # carries the PSA's tax when taxes are transferred directly
@@ -38,44 +37,6 @@ _ADDRESS_LIMITS = {
 }
 
 
-class CannotTransfer(ValueError):
-    """The document cannot become a QuickBooks transaction as it is; the message says why in
-    an accountant's words."""
-
-
-@dataclass(frozen=True)
-class Dependency:
-    """A list record the transaction refers to and that may have to be created first."""
-
-    list_name: str  # "customers" or "items"
-    full_name: str
-    request: str  # the add request that creates it
-    body: dict[str, Any]  # the add's body (without its parent, which the step fills in)
-    email: str = ""  # a customer's e-mail address as created
-
-    @property
-    def key(self) -> str:
-        return f"{self.list_name}:{self.full_name.casefold()}"
-
-    @property
-    def parent(self) -> str | None:
-        return self.full_name.rsplit(":", 1)[0] if ":" in self.full_name else None
-
-
-@dataclass(frozen=True)
-class InvoicePlan:
-    """The InvoiceAdd body (its CustomerRef and ItemRefs by full name) and what it needs."""
-
-    body: dict[str, Any]
-    customer: str
-    to_be_emailed: bool
-    needs: list[Dependency] = field(default_factory=list)
-    txn_date: str = ""
-
-
-Records = Callable[[str, str], dict[str, Any] | None]  # (kind, psa_id) -> the record's data
-
-
 def plan_invoice(
     invoice: dict[str, Any],
     records: Records,
@@ -84,7 +45,7 @@ def plan_invoice(
     item_naming: str,
     name_overflow: str,
     taxes_directly: bool,
-) -> InvoicePlan:
+) -> Plan:
     """The InvoiceAdd an invoice becomes, or CannotTransfer."""
     number = invoice["number"]
     customer, needs = customer_needs(
@@ -116,12 +77,13 @@ def plan_invoice(
         "IsToBeEmailed": method in ("email", "print_and_email"),
         "InvoiceLineAdd": lines,
     }
-    return InvoicePlan(
-        body={k: v for k, v in body.items() if v is not None},
-        customer=customer,
-        to_be_emailed=method in ("email", "print_and_email"),
-        needs=_unique(needs),
+    return Plan(
+        "Invoice",
+        {k: v for k, v in body.items() if v is not None},
+        entity=customer,
         txn_date=invoice["invoice_date"],
+        needs=unique(needs),
+        to_be_emailed=method in ("email", "print_and_email"),
     )
 
 
@@ -272,21 +234,17 @@ def _po_number(invoice: dict[str, Any], number: str) -> str | None:
     return po or None
 
 
-def _unique(needs: list[Dependency]) -> list[Dependency]:
-    seen: dict[str, Dependency] = {}
-    for need in needs:
-        seen.setdefault(need.key, need)
-    return list(seen.values())
-
-
 class InvoiceType:
     """Invoices as a transfer step's type: an InvoiceAdd per PSA invoice."""
 
     kind = "invoices"
     label = "invoice"
-    txn = "Invoice"
 
-    def plan(self, document: Any, context: Any) -> InvoicePlan:
+    def parts(self, document: Any) -> list[str]:
+        """An invoice goes as one InvoiceAdd."""
+        return [""]
+
+    def plan(self, transfer: Any, document: Any, context: Any) -> Plan:
         """The InvoiceAdd `document` becomes through the context's connector."""
         connector = context.connector()
         return plan_invoice(

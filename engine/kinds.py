@@ -38,3 +38,4 @@ class TransferStatus(StrEnum):
     MARKED_TRANSFERRED = "marked_transferred"  # by hand, with a QuickBooks reference
     MARKED_NOT_TRANSFERRED = "marked_not_transferred"  # by hand; may make a duplicate
     WITHDRAWN = "withdrawn"  # off the queue: the document was withdrawn or its type switched off
+    SKIPPED = "skipped"  # not for QuickBooks as it is (a zero total, hours not transferred)

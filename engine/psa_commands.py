@@ -110,10 +110,10 @@ class PsaCommands(TransferCommands):
             raise InvalidValue("give the QuickBooks reference (number or TxnID) it has there")
         now = self.clock()
         document.mark_transferred(connector.id, {"reference": reference, "manual": True}, by, now)
-        transfer = self._transfer(connector.id, document.kind, document.psa_id)
-        if transfer is not None and not transfer.is_done:
+        transfers = [t for t in self._transfers_of(connector.id, document) if not t.is_done]
+        for transfer in transfers:
             transfer.mark_transferred(reference, by, now)
-        self.save(document, *([transfer] if transfer is not None else []))
+        self.save(document, *transfers)
         return document_view(document)
 
     @command

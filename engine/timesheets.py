@@ -11,18 +11,15 @@ functions, like `engine.invoices`: the transfer step only moves what they decide
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from engine import naming
 from engine.aggregates.mapping import Mapping
-from engine.invoices import CannotTransfer, Dependency, Records, customer_needs, item_needs
+from engine.invoices import customer_needs, item_needs
 from engine.mapping import DO_NOT_TRANSFER, NO_CLASS
-
-# A lookup in the connector's QuickBooks lists by full name: (list, name) -> the record or None.
-Find = Callable[[str, str], dict[str, Any] | None]
+from engine.plans import CannotTransfer, Dependency, Find, Gone, Plan, Records, Skipped, unique
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,17 @@ def part_key(entry: dict[str, Any]) -> str:
         str(entry.get(name) or "")
         for name in ("date", "organization_id", "billing_code_id", "payroll_category_id")
     )
+
+
+def parts(timesheet: dict[str, Any]) -> list[str]:
+    """The part keys of a timesheet's hours, each its own transfer, in date order."""
+    return sorted({part_key(entry) for entry in timesheet.get("entries") or []})
+
+
+def part_label(number: str, key: str) -> str:
+    """A part as people read it in the queues and the history: `TS-301 2026-11-02`."""
+    day = key.split("|", 1)[0]
+    return f"{number} {day}" if day else number
 
 
 def duration(minutes: int) -> str:
@@ -174,3 +182,40 @@ def _part(
     # Billing goes through the PSA's invoices: QuickBooks must not bill these hours again.
     body["BillableStatus"] = "NotBillable"
     return TimePart(key, day, minutes, body, needs)
+
+
+class TimesheetType:
+    """Timesheets as a transfer step's type: each part of a timesheet (a day's hours for one
+    customer, service item and payroll item) is a transfer of its own, one TimeTrackingAdd."""
+
+    kind = "timesheets"
+    label = "timesheet"
+
+    def parts(self, document: Any) -> list[str]:
+        """The timesheet's part keys."""
+        return parts(document.data) or [""]
+
+    def plan(self, transfer: Any, document: Any, context: Any) -> Plan:
+        """The TimeTrackingAdd of the transfer's part; Skipped for hours mapped to
+        `[do not transfer]`, Gone when a re-import took the part's hours away."""
+        connector = context.connector()
+        planned = plan_timesheet(
+            {**document.data, "id": document.psa_id},
+            context.psa_data,
+            context.mapping(),
+            context.find_applied,
+            item_naming=connector.item_naming,
+            name_overflow=connector.name_overflow,
+        )
+        part = planned.get(transfer.part)
+        if part is None:
+            raise Gone(f"timesheet {document.psa_id} no longer has these hours")
+        if part.skipped:
+            raise Skipped(part.skipped)
+        return Plan(
+            "TimeTracking",
+            part.body,
+            entity=part.body["EntityRef"]["FullName"],
+            txn_date=part.txn_date,
+            needs=unique(part.needs),
+        )

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from engine import timesheets
 from engine.aggregates import Account, WebConnector
 from engine.aggregates.psa import Document, PsaRecord
 from engine.aggregates.transfer import Transfer, transfer_id
@@ -28,9 +29,19 @@ from engine.views import iso
 class TransferCommands(Needs):
     """Queues and transfers."""
 
-    def _transfer(self, connector_id: UUID, kind: str, psa_id: str) -> Transfer | None:
-        found = self._get(transfer_id(connector_id, kind, psa_id))
+    def _transfer(
+        self, connector_id: UUID, kind: str, psa_id: str, part: str = ""
+    ) -> Transfer | None:
+        found = self._get(transfer_id(connector_id, kind, psa_id, part))
         return found if isinstance(found, Transfer) else None
+
+    def _transfers_of(self, connector_id: UUID, document: Document) -> list[Transfer]:
+        """The document's transfers through a connector: one, or one per part."""
+        found = (
+            self._transfer(connector_id, document.kind, document.psa_id, part)
+            for part in document_parts(document.kind, document.data)
+        )
+        return [t for t in found if t is not None]
 
     def _destination(
         self, document: Document, account: Account, parties: Mapping[UUID, Aggregate]
@@ -71,25 +82,41 @@ class TransferCommands(Needs):
             connector = connectors[connector_id]
             if connector is None or not connector.transfers.get(document.kind):
                 continue
-            transfer = self._transfer(connector_id, document.kind, document.psa_id)
-            if transfer is None:
-                transfer = Transfer(
-                    connector_id=connector_id,
-                    kind=document.kind,
-                    psa_id=document.psa_id,
-                    document_id=document.id,
-                    number=display_name(document.kind, document.data),
-                    party=self._party_name(document, parties or {}),
-                    amount=str(document_amount(document.data)),
-                    reason=reason,
-                    at=now,
-                )
-            elif transfer.status in (TransferStatus.WITHDRAWN, TransferStatus.FAILED):
-                transfer.requeue(reason, "engine", now)
-            else:
-                continue
-            changed.append(transfer)
+            for part in document_parts(document.kind, document.data):
+                transfer = self._queue_part(document, connector_id, part, reason, now, parties)
+                if transfer is not None:
+                    changed.append(transfer)
         return changed
+
+    def _queue_part(
+        self,
+        document: Document,
+        connector_id: UUID,
+        part: str,
+        reason: str,
+        now: datetime,
+        parties: Mapping[UUID, Aggregate] | None,
+    ) -> Transfer | None:
+        """Queue one part of a document (None: it already is, or it is in QuickBooks)."""
+        transfer = self._transfer(connector_id, document.kind, document.psa_id, part)
+        if transfer is None:
+            number = display_name(document.kind, document.data)
+            return Transfer(
+                connector_id=connector_id,
+                kind=document.kind,
+                psa_id=document.psa_id,
+                document_id=document.id,
+                number=timesheets.part_label(document.psa_id, part) if part else number,
+                party=self._party_name(document, parties or {}),
+                amount=str(document_amount(document.data)),
+                reason=reason,
+                at=now,
+                part=part,
+            )
+        if transfer.status in (TransferStatus.WITHDRAWN, TransferStatus.FAILED):
+            transfer.requeue(reason, "engine", now)
+            return transfer
+        return None
 
     def _party_name(self, document: Document, parties: Mapping[UUID, Aggregate]) -> str:
         """The organization's or resource's name, for the history."""
@@ -102,20 +129,18 @@ class TransferCommands(Needs):
         return display_name(party_kind, party.data) if isinstance(party, PsaRecord) else party_id
 
     def _dequeue(self, document: Document, account: Account, now: datetime) -> list[Transfer]:
-        """Take a withdrawn document's transfer off its queue (refused once it was sent)."""
+        """Take a withdrawn document's transfers off its queue (refused once one was sent)."""
         connector_id = self._destination(document, account, {})
-        transfer = (
-            self._transfer(connector_id, document.kind, document.psa_id) if connector_id else None
-        )
-        if transfer is None or transfer.is_done or transfer.status == TransferStatus.WITHDRAWN:
-            return []
-        if transfer.is_unsure:
+        found = self._transfers_of(connector_id, document) if connector_id else []
+        open_ = [t for t in found if not t.is_done and t.status != TransferStatus.WITHDRAWN]
+        if any(t.is_unsure for t in open_):
             raise Conflict(
                 f"{document.kind} {document.psa_id} was sent to QuickBooks and its answer is "
                 "not known yet; it cannot be withdrawn until the next session has looked for it"
             )
-        transfer.dequeue("the document was withdrawn", now)
-        return [transfer]
+        for transfer in open_:
+            transfer.dequeue("the document was withdrawn", now)
+        return open_
 
     def _queue_connector(self, connector: WebConnector, kinds: list[str], now: datetime) -> list:
         """Queue every document already ready of the kinds just switched on for `connector`
@@ -138,18 +163,25 @@ class TransferCommands(Needs):
 
     def get_transfer(self, document_type: str, psa_id: str, connector_ref: str) -> dict[str, Any]:
         """A document's transfer through a connector: where it stands and what QuickBooks
-        said last."""
-        return transfer_view(self._transfer_or_refuse(connector_ref, document_type, psa_id))
-
-    def _transfer_or_refuse(self, connector_ref: str, document_type: str, psa_id: str) -> Transfer:
+        said last. A document that goes in parts (a timesheet) lists them under `parts`,
+        the first of them on top."""
         connector = self._connector(connector_ref)
-        transfer = self._transfer(connector.id, document_kind(document_type), psa_id)
-        if transfer is None:
+        found = self._transfers_or_refuse(connector, document_kind(document_type), psa_id)
+        view = transfer_view(found[0])
+        if found[0].part:
+            view["parts"] = [transfer_view(t) for t in found]
+        return view
+
+    def _transfers_or_refuse(
+        self, connector: WebConnector, kind: str, psa_id: str
+    ) -> list[Transfer]:
+        document = self._get(record_id(kind, psa_id))
+        found = self._transfers_of(connector.id, document) if isinstance(document, Document) else []
+        if not found:
             raise NotFound(
-                f"no transfer of {excerpt(document_type)} {excerpt(psa_id)} through "
-                f"web connector {connector.name!r}"
+                f"{kind} {excerpt(psa_id)} has no transfer through web connector {connector.name!r}"
             )
-        return transfer
+        return found
 
     @command
     def requeue_transfers(
@@ -171,13 +203,12 @@ class TransferCommands(Needs):
             raise InvalidValue("name at least one document to requeue")
         transfers = []
         for psa_id in psa_ids:
-            transfer = self._transfer(connector.id, kind, psa_id)
-            if transfer is None:
-                raise NotFound(
-                    f"{kind} {excerpt(psa_id)} has no transfer through {connector.name!r}"
-                )
-            transfer.requeue("requeued by a person", by, now)
-            transfers.append(transfer)
+            found = self._transfers_or_refuse(connector, kind, psa_id)
+            # A timesheet's days already in QuickBooks stay there; the others go again.
+            waiting = [t for t in found if not t.is_done] or found[:1]
+            for transfer in waiting:
+                transfer.requeue("requeued by a person", by, now)
+            transfers += waiting
         self.save(*transfers)
         return [transfer_view(t) for t in transfers]
 
@@ -192,14 +223,14 @@ class TransferCommands(Needs):
             document_kind(document_type),
             self.clock(),
         )
-        transfer = self._transfer(connector.id, kind, psa_id)
-        if transfer is None:
-            raise NotFound(f"{kind} {excerpt(psa_id)} has no transfer through {connector.name!r}")
-        document: Document = self.repository.get(transfer.document_id)
-        warning = transfer.mark_not_transferred(by, now)
+        found = self._transfers_or_refuse(connector, kind, psa_id)
+        # Every part QuickBooks holds (or may hold) goes again; one that holds none refuses.
+        settled = [t for t in found if t.is_done or t.status == TransferStatus.IN_DOUBT]
+        document: Document = self.repository.get(found[0].document_id)
+        warnings = [t.mark_not_transferred(by, now) for t in settled or found[:1]]
         document.mark_not_transferred(by, now)
-        self.save(transfer, document)
-        return {**transfer_view(transfer), "warning": warning}
+        self.save(*(settled or found[:1]), document)
+        return {**transfer_view((settled or found)[0]), "warning": warnings[0]}
 
 
 def transfer_view(transfer: Transfer) -> dict[str, Any]:
@@ -210,6 +241,7 @@ def transfer_view(transfer: Transfer) -> dict[str, Any]:
         "type": transfer.kind,
         "document_id": transfer.psa_id,
         "number": transfer.number,
+        "part": transfer.part or None,
         "status": transfer.status,
         "attempts": transfer.attempts,
         "quickbooks": transfer.quickbooks,
@@ -218,6 +250,13 @@ def transfer_view(transfer: Transfer) -> dict[str, Any]:
         "sent_at": iso(transfer.sent_at),
         "updated_at": iso(transfer.updated_at),
     }
+
+
+def document_parts(kind: str, data: dict[str, Any]) -> list[str]:
+    """The parts a document goes to QuickBooks as, each its own transfer ("": all at once)."""
+    if kind == TransferKind.TIMESHEETS:
+        return timesheets.parts(data) or [""]
+    return [""]
 
 
 def document_amount(data: dict[str, Any]) -> Decimal:

@@ -22,6 +22,7 @@ RESULTS = {
     "ok": ("succeeded", "verified", "marked_transferred"),
     "failed": ("failed",),
     "in-doubt": ("in_doubt",),
+    "skipped": ("skipped",),
 }
 _COLUMNS = (
     "seq", "at", "connector_id", "kind", "psa_id", "number", "party", "amount", "action",
@@ -214,6 +215,10 @@ class HistoryProjection(Projection[HistoryView]):
     @process_event.register
     def _(self, e: T.MarkedInDoubt, tracking: Tracking) -> None:
         self.view.happened(e, tracking, "add", "in_doubt", message=e.reason)
+
+    @process_event.register
+    def _(self, e: T.Skipped, tracking: Tracking) -> None:
+        self.view.happened(e, tracking, "skip", "skipped", message=e.reason)
 
     @process_event.register
     def _(self, e: T.Verified, tracking: Tracking) -> None:

@@ -20,6 +20,9 @@ from projections.base import ReadModelView
 
 # Not (yet) in QuickBooks and not taken off the queue: a session has something to do.
 _CLOSED = tuple(sorted({*DONE, TransferStatus.WITHDRAWN}))
+# A skipped transfer is looked at again by a session (it goes once what it was skipped for
+# changes), but is in neither queue people see: it is waiting for nothing.
+_NOT_PENDING = tuple(sorted({*_CLOSED, TransferStatus.SKIPPED}))
 
 
 class TransfersView(ReadModelView):
@@ -164,9 +167,9 @@ class TransfersView(ReadModelView):
                 where.append(f"{column} = ?")
                 params.append(value)
         if status in ("pending", "pending_failed"):
-            marks = ", ".join("?" for _ in _CLOSED)
+            marks = ", ".join("?" for _ in _NOT_PENDING)
             where.append(f"status NOT IN ({marks}) AND tried = ?")
-            params += [*_CLOSED, 1 if status == "pending_failed" else 0]
+            params += [*_NOT_PENDING, 1 if status == "pending_failed" else 0]
         elif status:
             where.append("status = ?")
             params.append(status)
@@ -187,6 +190,7 @@ TRANSFER_EVENTS = (
     T.Succeeded,
     T.Failed,
     T.MarkedInDoubt,
+    T.Skipped,
     T.Verified,
     T.FoundMissing,
     T.MarkedTransferred,
@@ -249,6 +253,12 @@ class TransfersProjection(Projection[TransfersView]):
     @process_event.register
     def _(self, e: T.MarkedInDoubt, tracking: Tracking) -> None:
         self.view.update(e, tracking, status=TransferStatus.IN_DOUBT)
+
+    @process_event.register
+    def _(self, e: T.Skipped, tracking: Tracking) -> None:
+        self.view.update(
+            e, tracking, status=TransferStatus.SKIPPED, failure_code=None, failure_message=e.reason
+        )
 
     @process_event.register
     def _(self, e: T.Verified, tracking: Tracking) -> None:

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from engine.aggregates.mapping import Mapping
-from engine.invoices import CannotTransfer
+from engine.plans import CannotTransfer
 from engine.timesheets import duration, minutes_of, plan_timesheet
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())

@@ -58,8 +58,8 @@ def mark_not_transferred(ref: str, document_type: str, document_id: str):
 
 @transfers_api.get("/history")
 def transfer_history():
-    """?connector, type, result (ok|failed|in-doubt), since, until, document (TYPE:ID), limit,
-    page; ?format=csv for accountants."""
+    """?connector, type, result (ok|failed|in-doubt|skipped), since, until, document
+    (TYPE:ID), limit, page; ?format=csv for accountants."""
     args = request.args
     found = history(
         get_settings(),

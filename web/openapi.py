@@ -219,7 +219,7 @@ PATHS: dict[str, dict[str, Any]] = {
             query={
                 "connector": _STRING,
                 "type": _STRING,
-                "result": {"type": "string", "enum": ["ok", "failed", "in-doubt"]},
+                "result": {"type": "string", "enum": ["ok", "failed", "in-doubt", "skipped"]},
                 "since": _STRING,
                 "until": _STRING,
                 "document": _STRING,

@@ -33,13 +33,16 @@ DONE = frozenset(
 )
 
 
-def transfer_id(connector_id: UUID, kind: str, psa_id: str) -> UUID:
-    """One transfer per document and connector."""
-    return uuid5(NAMESPACE_URL, f"qbtransfer:/connectors/{connector_id}/transfers/{kind}/{psa_id}")
+def transfer_id(connector_id: UUID, kind: str, psa_id: str, part: str = "") -> UUID:
+    """One transfer per document (or part of a document: a timesheet's day) and connector."""
+    name = f"qbtransfer:/connectors/{connector_id}/transfers/{kind}/{psa_id}"
+    return uuid5(NAMESPACE_URL, f"{name}/{part}" if part else name)
 
 
 class Transfer(Aggregate):
     """One document's transfer through one connector."""
+
+    part = ""  # what a snapshot taken before parts existed reads back
 
     # -- events ------------------------------------------------------------------------
 
@@ -53,6 +56,9 @@ class Transfer(Aggregate):
         amount: str
         reason: str
         at: datetime
+        # Which part of the document ("" for all of it): a timesheet goes as one add per
+        # day and customer, each its own transfer. Events written before parts read as "".
+        part: str = ""
 
     class Requeued(Aggregate.Event):
         reason: str
@@ -108,6 +114,12 @@ class Transfer(Aggregate):
         session_id: UUID | None
         at: datetime
 
+    class Skipped(Aggregate.Event):
+        reason: str
+        inputs: dict[str, int]
+        session_id: UUID | None
+        at: datetime
+
     class MarkedTransferred(Aggregate.Event):
         reference: str
         by: str
@@ -130,10 +142,12 @@ class Transfer(Aggregate):
         amount: str,
         reason: str,
         at: datetime,
+        part: str = "",
     ) -> None:
         self.connector_id = connector_id
         self.kind = kind
         self.psa_id = psa_id
+        self.part = part
         self.document_id = document_id
         self.number = number
         self.status = TransferStatus.QUEUED
@@ -148,9 +162,11 @@ class Transfer(Aggregate):
         self.updated_at = at
 
     @classmethod
-    def create_id(cls, connector_id: UUID, kind: str, psa_id: str, **_: Any) -> UUID:
-        """One transfer per document and connector."""
-        return transfer_id(connector_id, kind, psa_id)
+    def create_id(
+        cls, connector_id: UUID, kind: str, psa_id: str, part: str = "", **_: Any
+    ) -> UUID:
+        """One transfer per document (or part) and connector."""
+        return transfer_id(connector_id, kind, psa_id, part)
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -181,9 +197,12 @@ class Transfer(Aggregate):
         return self.status in DONE
 
     def waits_for_a_change(self, inputs: dict[str, int]) -> bool:
-        """True when it failed because of its data and nothing it depends on has changed
-        since (`inputs`: the versions of the document, mappings, connector and lists)."""
-        if self.status != TransferStatus.FAILED or not self.failure:
+        """True when it failed because of its data, or was skipped, and nothing it depends
+        on has changed since (`inputs`: the versions of the document, mappings, connector
+        and lists)."""
+        if self.status not in (TransferStatus.FAILED, TransferStatus.SKIPPED):
+            return False
+        if not self.failure:
             return False
         if self.failure["transient"]:
             return self.attempts >= MAX_AUTOMATIC_ATTEMPTS
@@ -263,6 +282,15 @@ class Transfer(Aggregate):
             "transient": transient,
             "inputs": inputs,
         }
+
+    @event(Skipped)
+    def skip(
+        self, reason: str, inputs: dict[str, int], session_id: UUID | None, at: datetime
+    ) -> None:
+        """Not for QuickBooks as it is, on purpose (`reason` says why, for the history): it
+        waits, like a data failure, for something in `inputs` to change."""
+        self.status, self.updated_at = TransferStatus.SKIPPED, at
+        self.failure = {"code": None, "message": reason, "transient": False, "inputs": inputs}
 
     @event(MarkedInDoubt)
     def mark_in_doubt(self, reason: str, at: datetime) -> None:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 from engine.aggregates.psa import Document
 from engine.aggregates.transfer import Transfer
-from engine.invoices import InvoicePlan
+from engine.plans import Plan
 from engine.steps.base import StepContext
 
 
@@ -17,10 +17,14 @@ class TransferType(Protocol):
 
     kind: str
     label: str  # "invoice"
-    txn: str  # "Invoice": InvoiceAddRq, InvoiceQueryRq, InvoiceRet
 
-    def plan(self, document: Document, context: StepContext) -> InvoicePlan:
-        """The add's body and what it needs, or CannotTransfer."""
+    def parts(self, document: Document) -> list[str]:
+        """The parts a document goes as, each its own transfer ([""]: all of it at once)."""
+        ...
+
+    def plan(self, transfer: Transfer, document: Document, context: StepContext) -> Plan:
+        """The request a transfer of `document` becomes and what it needs; CannotTransfer
+        (or Skipped, or Gone) when it does not go."""
         ...
 
 
@@ -82,6 +86,6 @@ class Batch:
     `unsure` ones (sent, no answer) to verify, `ready` ones to send."""
 
     transfers: dict[str, Transfer]
-    plans: dict[str, InvoicePlan]
+    plans: dict[str, Plan]
     unsure: list[str]
     ready: list[str]

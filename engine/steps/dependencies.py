@@ -1,7 +1,9 @@
-"""What a batch of transfers needs in QuickBooks first: the customers and items its documents
-name. Known ones are looked up in the lists read model; the rest are asked of QuickBooks by
-name, and those it lacks are created, parents before children. One that cannot be created
-blocks its dependents with a message naming it."""
+"""What a batch of transfers needs in QuickBooks first: the customers, items, vendors and
+accounts its documents name. Known ones are looked up in the lists read model; the rest are
+asked of QuickBooks by name, and those it lacks are created, parents before children. One that
+cannot be created blocks its dependents with a message naming it; so does a record of the
+right name but the wrong type (a non-inventory part where an inventory part is needed:
+QuickBooks names are unique, so it can be neither used nor created)."""
 
 from __future__ import annotations
 
@@ -10,18 +12,29 @@ from dataclasses import replace
 
 from lxml import etree
 
-from engine.invoices import Dependency, InvoicePlan
+from engine.plans import Dependency, Plan
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
 from engine.steps.base import StepContext
 from engine.steps.batch import TransferPass
 
-FIELDS = {"customers": ["ListID", "FullName", "Email"], "items": ["ListID", "FullName"]}
-QUERIES = {"customers": "CustomerQueryRq", "items": "ItemQueryRq"}
+FIELDS = {
+    "customers": ["ListID", "FullName", "Email"],
+    "items": ["ListID", "FullName"],
+    "vendors": ["ListID", "Name"],
+    "accounts": ["ListID", "FullName"],
+}
+QUERIES = {
+    "customers": "CustomerQueryRq",
+    "items": "ItemQueryRq",
+    "vendors": "VendorQueryRq",
+    "accounts": "AccountQueryRq",
+}
+_LISTS = {"CustomerRet": "customers", "VendorRet": "vendors", "AccountRet": "accounts"}
 
 
-def needs(plans: Iterable[InvoicePlan]) -> dict[str, Dependency]:
+def needs(plans: Iterable[Plan]) -> dict[str, Dependency]:
     """Every dependency of the plans, by key."""
     return {need.key: need for plan in plans for need in plan.needs}
 
@@ -33,7 +46,7 @@ def customer_key(name: str) -> str:
 
 def lookup(
     state: TransferPass,
-    plans: list[InvoicePlan],
+    plans: list[Plan],
     seen: dict[str, str],
     context: StepContext,
 ) -> tuple[dict[str, str], list[Dependency]]:
@@ -42,7 +55,7 @@ def lookup(
     found, unknown = {}, []
     # Whether a customer has an e-mail address is asked of QuickBooks itself when an
     # invoice is to be e-mailed: the read model may not have seen the latest change yet.
-    emailed = {customer_key(plan.customer) for plan in plans if plan.to_be_emailed}
+    emailed = {customer_key(plan.entity) for plan in plans if plan.to_be_emailed}
     for key, need in needs(plans).items():
         if key in state.known or key in state.failed:
             continue
@@ -55,6 +68,10 @@ def lookup(
         record = context.find_applied(need.list_name, need.full_name)
         if record is not None:
             found[key] = str((record.get("details") or {}).get("Email") or "")
+            if need.record_types and record.get("type") not in need.record_types:
+                # Asked of QuickBooks, which says which type it holds now.
+                del found[key]
+                unknown.append(need)
         else:
             unknown.append(need)
     return found, unknown
@@ -80,15 +97,42 @@ def queries(
     return out
 
 
-def found(responses: list[Response | None]) -> dict[str, str]:
-    """What QuickBooks' answers to `queries` hold: key -> e-mail address."""
-    out = {}
+def found(
+    responses: list[Response | None], asked: list[Dependency]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """What QuickBooks' answers to `queries` hold (key -> e-mail address), and which of the
+    `asked` dependencies it holds as a record of another type (key -> why that blocks)."""
+    wanted = {need.key: need for need in asked}
+    out, clashes = {}, {}
     for response in responses:
         for ret in response.rets if response is not None else []:
-            list_name = "customers" if ret.tag == "CustomerRet" else "items"
-            name = ret.findtext("FullName") or ""
-            out[f"{list_name}:{name.casefold()}"] = ret.findtext("Email") or ""
-    return out
+            list_name = _LISTS.get(ret.tag, "items")
+            name = ret.findtext("FullName") or ret.findtext("Name") or ""
+            key = f"{list_name}:{name.casefold()}"
+            need, record_type = wanted.get(key), ret.tag.removesuffix("Ret")
+            if need is not None and need.record_types and record_type not in need.record_types:
+                clashes[key] = (
+                    f"QuickBooks already has {name!r} as {_words(record_type)}, not "
+                    f"{_words(need.record_types[0])}; names are unique in QuickBooks, so "
+                    "convert it there or map the product to another item"
+                )
+                continue
+            out[key] = ret.findtext("Email") or ""
+    return out, clashes
+
+
+def _words(record_type: str) -> str:
+    return _TYPE_WORDS.get(record_type, record_type)
+
+
+_TYPE_WORDS = {
+    "ItemInventory": "an inventory part",
+    "ItemNonInventory": "a non-inventory part",
+    "ItemService": "a service item",
+    "ItemOtherCharge": "an other charge item",
+    "ItemInventoryAssembly": "an inventory assembly",
+    "ItemGroup": "a group item",
+}
 
 
 def creation(need: Dependency, request_id: str, context: StepContext) -> etree._Element:
@@ -128,15 +172,15 @@ def created(
     return replace(state, known=known, failed=failed, queried=not lost)
 
 
-def blocked(state: TransferPass, plan: InvoicePlan) -> str | None:
+def blocked(state: TransferPass, plan: Plan) -> str | None:
     """Why a plan cannot be sent yet (a dependency failed, an e-mailed invoice's customer
     has no address), or None."""
     for need in plan.needs:
         if need.key in state.failed:
             return state.failed[need.key]
-    if plan.to_be_emailed and not state.known.get(customer_key(plan.customer)):
+    if plan.to_be_emailed and not state.known.get(customer_key(plan.entity)):
         return (
-            f"the invoice is to be e-mailed, but customer {plan.customer!r} has no "
+            f"the invoice is to be e-mailed, but customer {plan.entity!r} has no "
             "e-mail address in QuickBooks"
         )
     return None

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.aggregates import WebConnector
 from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
+from engine.expenses import ExpenseReportType
 from engine.invoices import InvoiceType
 from engine.kinds import TransferKind
 from engine.steps.base import Step, StepState
@@ -17,8 +18,13 @@ from engine.steps.deletions import DELETIONS, DeletionPass, DeletionSync
 from engine.steps.lists import ListPass, ListSync
 from engine.steps.paid_dates import PAID_DATES, PaidDates, PaidPass
 from engine.steps.transfers import TransferStep
+from engine.timesheets import TimesheetType
 
-TRANSFERS = {TransferKind.INVOICES: TransferStep(InvoiceType())}
+TRANSFERS = {
+    TransferKind.INVOICES: TransferStep(InvoiceType()),
+    TransferKind.TIMESHEETS: TransferStep(TimesheetType()),
+    TransferKind.EXPENSE_REPORTS: TransferStep(ExpenseReportType()),
+}
 STEPS: dict[str, Step[Any]] = {
     **{name: ListSync(name) for name in LIST_NAMES},
     DELETIONS: DeletionSync(),

@@ -22,9 +22,10 @@ from uuid import UUID
 
 from lxml import etree
 
+from engine.aggregates import transfer as transfers
 from engine.aggregates.transfer import Transfer
-from engine.invoices import CannotTransfer, Dependency, InvoicePlan
 from engine.kinds import TransferStatus
+from engine.plans import CannotTransfer, Dependency, Gone, Plan, Skipped
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
@@ -45,7 +46,7 @@ from engine.steps.verification import (
 BATCH_SIZE = 50
 ANSWER_PER_REQUEST = 4 * 1024
 SESSIONS_REMEMBERED = 16
-_SETTLED = (TransferStatus.WITHDRAWN, TransferStatus.FAILED)
+_SETTLED = (TransferStatus.WITHDRAWN, TransferStatus.FAILED, TransferStatus.SKIPPED)
 
 
 class TransferStep:
@@ -93,7 +94,7 @@ class TransferStep:
         items = self._items(state, work, context)
         if state.phase == "verify":
             elements = [
-                verification_query(self.type.txn, work.plans[t], f"{request_id}.v{i}", context)
+                verification_query(work.plans[t], f"{request_id}.v{i}", context)
                 for i, t in enumerate(items)
             ]
             return Request(tuple(elements), len(elements) * VERIFY_MAX * ANSWER_PER_REQUEST)
@@ -155,9 +156,14 @@ class TransferStep:
                         done=state.done + 1,
                     )
         elif state.phase == "query":
-            found = dependencies.found(responses)
+            found, clashes = dependencies.found(responses, self._unknown(state, work, context))
             self._seen(context).update(found)
-            state = replace(state, known={**state.known, **found}, queried=True)
+            state = replace(
+                state,
+                known={**state.known, **found},
+                failed={**state.failed, **clashes},
+                queried=True,
+            )
         elif state.phase == "create":
             state = dependencies.created(state, self._unknown(state, work, context), responses)
             self._seen(context).update(state.known)
@@ -227,7 +233,7 @@ class TransferStep:
             ):
                 done += 1
                 continue
-            if transfer.status == TransferStatus.FAILED:
+            if transfer.status in (TransferStatus.FAILED, TransferStatus.SKIPPED):
                 transfer.requeue(
                     "its document, mappings, settings or QuickBooks lists changed",
                     "engine",
@@ -246,14 +252,14 @@ class TransferStep:
         )
 
     def _changed(self, transfer: Transfer, context: StepContext) -> bool:
-        """A failed transfer that may now succeed."""
-        if transfer.status != TransferStatus.FAILED:
+        """A failed or skipped transfer that may now go."""
+        if transfer.status not in (TransferStatus.FAILED, TransferStatus.SKIPPED):
             return False
         return not transfer.waits_for_a_change(context.inputs(transfer.document_id))
 
     def _load(self, state: TransferPass, context: StepContext) -> Batch:
         transfers: dict[str, Transfer] = {}
-        plans: dict[str, InvoicePlan] = {}
+        plans: dict[str, Plan] = {}
         unsure: list[str] = []
         ready: list[str] = []
         settings = (context.mapping().version, context.connector().version)
@@ -263,17 +269,23 @@ class TransferStep:
                 continue
             try:
                 plan = self._plan(transfer, settings, context)
+            except Gone as exc:
+                transfer.dequeue(str(exc), context.now)
+                continue
             except CannotTransfer as exc:
                 inputs = context.inputs(transfer.document_id)
-                transfer.fail(None, str(exc), False, inputs, None, context.session_id, context.now)
+                if isinstance(exc, Skipped):
+                    transfer.skip(str(exc), inputs, context.session_id, context.now)
+                else:
+                    transfer.fail(
+                        None, str(exc), False, inputs, None, context.session_id, context.now
+                    )
                 continue
             transfers[transfer_id], plans[transfer_id] = transfer, plan
             (unsure if transfer.is_unsure else ready).append(transfer_id)
         return Batch(transfers, plans, unsure, ready)
 
-    def _plan(
-        self, transfer: Transfer, settings: tuple[int, int], context: StepContext
-    ) -> InvoicePlan:
+    def _plan(self, transfer: Transfer, settings: tuple[int, int], context: StepContext) -> Plan:
         """The transfer's plan, worked out once per session and version of its document, its
         organization or resource, and the `settings` (the mappings' and the connector's
         versions); the other PSA records it names (billing codes) are read as the session found
@@ -283,7 +295,7 @@ class TransferStep:
         plans = self._memory(context).setdefault("plans", {})
         if key not in plans:
             try:
-                plans[key] = self.type.plan(document, context)
+                plans[key] = self.type.plan(transfer, document, context)
             except CannotTransfer as exc:
                 plans[key] = exc
         plan = plans[key]
@@ -328,10 +340,10 @@ class TransferStep:
     def _add(
         self, work: Batch, transfer_id: str, request_id: str, context: StepContext
     ) -> etree._Element:
-        transfer = work.transfers[transfer_id]
-        body = {**work.plans[transfer_id].body, "ExternalGUID": transfer.external_guid}
+        transfer, plan = work.transfers[transfer_id], work.plans[transfer_id]
+        body = {**plan.body, "ExternalGUID": transfer.external_guid}
         return build_request(
-            f"{self.type.txn}AddRq",
+            plan.request,
             body,
             request_id=request_id,
             version=context.qbxml_version,
@@ -373,9 +385,34 @@ class TransferStep:
             transfer.verify_found(*fields, context.exchange_id, context.session_id, context.now)
         else:
             transfer.succeed(*fields, context.exchange_id, context.session_id, context.now)
-        context.written_back(
-            transfer, {"txn_id": fields[0], "ref_number": fields[1], "txn_date": fields[3]}
-        )
+        self._write_back(transfer, context)
+
+    def _write_back(self, transfer: Transfer, context: StepContext) -> None:
+        """The document learns its QuickBooks reference once every part of it is there
+        (or skipped): an invoice at once, a timesheet with its last day."""
+        document = context.load_document(transfer.document_id)
+        parts = self.type.parts(document)
+        siblings = [
+            transfer
+            if part == transfer.part
+            else context.load_transfer(
+                transfers.transfer_id(transfer.connector_id, transfer.kind, transfer.psa_id, part)
+            )
+            for part in parts
+        ]
+        if not all(
+            s is not None and (s.is_done or s.status == TransferStatus.SKIPPED) for s in siblings
+        ):
+            return
+        done = [s.quickbooks or {} for s in siblings if s is not None and s.is_done]
+        if parts == [""]:
+            reference = {k: done[0].get(k) for k in ("txn_id", "ref_number", "txn_date")}
+        else:
+            reference = {
+                "txn_ids": [qb.get("txn_id") for qb in done],
+                "txn_date": max(str(qb.get("txn_date") or "") for qb in done),
+            }
+        context.written_back(transfer, reference)
 
     def _verified(
         self, work: Batch, transfer_id: str, response: Response | None, context: StepContext

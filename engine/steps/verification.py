@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.invoices import InvoicePlan
+from engine.plans import Plan
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
@@ -17,6 +17,8 @@ from engine.steps.base import StepContext
 
 # What an add's answer and a verification keep of a transaction.
 KEPT_FIELDS = ["TxnID", "RefNumber", "EditSequence", "TxnDate", "ExternalGUID"]
+# The filter by customer, employee or vendor, as each query names it in the official schema.
+_ENTITY_FILTERS = {"TimeTracking": "TimeTrackingEntityFilter"}
 # Transactions of one entity on one date looked through for a key. A full page without it
 # proves nothing, so the transfer stays in doubt (never resent) and says why.
 VERIFY_MAX = 100
@@ -27,16 +29,15 @@ class Unsettled(Exception):
     for the next session or a person to settle (the message says which)."""
 
 
-def verification_query(
-    txn: str, plan: InvoicePlan, request_id: str, context: StepContext
-) -> etree._Element:
+def verification_query(plan: Plan, request_id: str, context: StepContext) -> etree._Element:
     """The query that finds a transfer's transaction, if QuickBooks holds it."""
+    last = plan.last_date or plan.txn_date
     return build_request(
-        f"{txn}QueryRq",
+        f"{plan.txn}QueryRq",
         {
             "MaxReturned": VERIFY_MAX,
-            "TxnDateRangeFilter": {"FromTxnDate": plan.txn_date, "ToTxnDate": plan.txn_date},
-            "EntityFilter": {"FullName": plan.customer},
+            "TxnDateRangeFilter": {"FromTxnDate": plan.txn_date, "ToTxnDate": last},
+            _ENTITY_FILTERS.get(plan.txn, "EntityFilter"): {"FullName": plan.entity},
         },
         request_id=request_id,
         version=context.qbxml_version,
@@ -58,8 +59,8 @@ def holding(response: Response | None, external_guid: str) -> etree._Element | N
             return ret
     if len(response.rets) >= VERIFY_MAX:
         raise Unsettled(
-            f"QuickBooks holds {VERIFY_MAX} or more transactions of its customer on its date, "
-            "too many to look through: find it there, then mark it transferred (or not "
-            "transferred) by hand"
+            f"QuickBooks holds {VERIFY_MAX} or more transactions of its customer, employee or "
+            "vendor on its dates, too many to look through: find it there, then mark it "
+            "transferred (or not transferred) by hand"
         )
     return None

@@ -240,7 +240,8 @@ def _txn_query(txn_type: str):
 def _txn_filtered(company: Company, records: list[dict[str, Any]], data: dict[str, Any]):
     modified = data.get("ModifiedDateRangeFilter") or {}
     dates = data.get("TxnDateRangeFilter") or {}
-    entity = data.get("EntityFilter") or {}
+    # TimeTrackingQuery names its filter TimeTrackingEntityFilter (qbXML 13.0 schema).
+    entity = data.get("EntityFilter") or data.get("TimeTrackingEntityFilter") or {}
     paid = data.get("PaidStatus", "All")
     out = []
     for record in records:
@@ -279,6 +280,7 @@ for _txn_type in (
     "PurchaseOrder",
     "ItemReceipt",
     "InventoryAdjustment",
+    "TimeTracking",
     "ReceivePayment",
 ):
     handles(f"{_txn_type}QueryRq")(_txn_query(_txn_type))

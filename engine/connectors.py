@@ -138,7 +138,7 @@ class ConnectorCommands(TransferCommands):
             connector.change_naming(item_naming, name_overflow)
         if transfer_cash_advances is not None:
             connector.change_cash_advances(transfer_cash_advances)
-        queued = self._queue_connector(connector, switched_on, self.clock())
+        queued = self._queue_connector(connector, account, switched_on, self.clock())
         self.save(account, connector, *queued)
         return self._connector_view(connector, account)
 

@@ -19,15 +19,19 @@ from engine.invoices import customer_needs
 from engine.mapping import NO_CLASS
 from engine.plans import CannotTransfer, Dependency, Find, Plan, Records, Skipped, unique
 
-VENDOR_NAME_LIMIT = 41
 REF_NUMBER_LIMIT = 20
 
 
 def vendor_for(
-    resource_id: str, resource: dict[str, Any] | None, mapping: Mapping, find: Find
+    resource_id: str,
+    resource: dict[str, Any] | None,
+    mapping: Mapping,
+    find: Find,
+    name_overflow: str = "fail",
 ) -> tuple[str, list[Dependency]]:
     """The vendor a resource's expenses are paid to, and the vendor to create when it is
-    new; CannotTransfer when even the new name does not fit QuickBooks."""
+    new; CannotTransfer when even the new name does not fit QuickBooks (and the connector
+    does not cut names)."""
     mapped = mapping.get("resources-expenses", resource_id)
     if mapped is not None and mapped.get("full_name"):
         return mapped["full_name"], []
@@ -37,13 +41,10 @@ def vendor_for(
     for name in naming.person_names(first, last)[:2]:  # a bare last name is no match
         if find("vendors", name) is not None:
             return name, []
-    new = f"v-{last.strip()}, {(first or '').strip()}".rstrip(", ")
-    if len(new) > VENDOR_NAME_LIMIT:
-        raise CannotTransfer(
-            f"the new vendor {new!r} would be {len(new)} characters; QuickBooks allows "
-            f"{VENDOR_NAME_LIMIT}: map the resource to an existing vendor"
-        )
-    return new, [Dependency("vendors", new, "VendorAddRq", {"Name": new})]
+    new = naming.expense_vendor_name(first, last, name_overflow)
+    if new.problem or new.name is None:
+        raise CannotTransfer(f"{new.problem}: map the resource to an existing vendor")
+    return new.name, [Dependency("vendors", new.name, "VendorAddRq", {"Name": new.name})]
 
 
 def plan_expense_report(
@@ -53,6 +54,7 @@ def plan_expense_report(
     find: Find,
     *,
     cash_advances: bool,
+    name_overflow: str = "fail",
 ) -> Plan:
     """The BillAdd an expense report becomes; Skipped when it leaves nothing to pay,
     CannotTransfer when a line cannot be made."""
@@ -61,7 +63,9 @@ def plan_expense_report(
     if report.get("status") != "approved":
         raise CannotTransfer(f"{where} is not approved")
     resource_id = report["resource_id"]
-    vendor, needs = vendor_for(resource_id, records("resources", resource_id), mapping, find)
+    vendor, needs = vendor_for(
+        resource_id, records("resources", resource_id), mapping, find, name_overflow
+    )
     lines, total = [], Decimal(0)
     for index, item in enumerate(report.get("items") or []):
         if item.get("reimbursable") is False:
@@ -165,4 +169,5 @@ class ExpenseReportType:
             context.mapping(),
             context.find_applied,
             cash_advances=bool(context.connector().transfer_cash_advances),
+            name_overflow=context.connector().name_overflow,
         )

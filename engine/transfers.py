@@ -142,12 +142,14 @@ class TransferCommands(Needs):
             transfer.dequeue("the document was withdrawn", now)
         return open_
 
-    def _queue_connector(self, connector: WebConnector, kinds: list[str], now: datetime) -> list:
+    def _queue_connector(
+        self, connector: WebConnector, account: Account, kinds: list[str], now: datetime
+    ) -> list:
         """Queue every document already ready of the kinds just switched on for `connector`
-        (the PSA read model lists them)."""
+        (the PSA read model lists them), as `account` now routes them (the command may have
+        just made it the inventory connector)."""
         if not kinds or self.catalog is None:
             return []
-        account = self._account()
         documents = []
         for kind in kinds:
             for row in self.catalog.records_of(kind):

@@ -12,6 +12,7 @@ from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
 from engine.expenses import ExpenseReportType
 from engine.invoices import InvoiceType
 from engine.kinds import TransferKind
+from engine.purchase_orders import PurchaseOrderType
 from engine.steps.base import Step, StepState
 from engine.steps.batch import TransferPass
 from engine.steps.deletions import DELETIONS, DeletionPass, DeletionSync
@@ -24,6 +25,7 @@ TRANSFERS = {
     TransferKind.INVOICES: TransferStep(InvoiceType()),
     TransferKind.TIMESHEETS: TransferStep(TimesheetType()),
     TransferKind.EXPENSE_REPORTS: TransferStep(ExpenseReportType()),
+    TransferKind.PURCHASE_ORDERS: TransferStep(PurchaseOrderType()),
 }
 STEPS: dict[str, Step[Any]] = {
     **{name: ListSync(name) for name in LIST_NAMES},

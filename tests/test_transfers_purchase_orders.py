@@ -1,0 +1,129 @@
+"""Purchase orders into QuickBooks, on the one connector that transfers them: the vendor and
+the inventory parts created when missing, the PurchaseOrderAdd, exactly once."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from engine import naming
+from tests.helpers import demo_company, register_connector, run_session
+from tests.qbsim.writes import add_list_record
+from tests.test_transfers_invoices import caught_up, session
+from web.bootstrap import bootstrap
+
+DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
+U7 = naming.product_item_name(DEMO["products"][1]["name"]).name  # cut at 31, as documented
+
+
+@pytest.fixture
+def store(settings):
+    """The demo company synced, the demo PSA file imported, purchase orders switched on."""
+    engine = bootstrap(settings)
+    reg = register_connector(engine)
+    company = demo_company()
+    company.write_file_id(reg.owner_id, reg.file_id)
+    run_session(engine, reg, company)
+    engine.import_psa(DEMO, by="tests")
+    caught_up(engine, settings)
+    engine.change_connector(reg.connector_id, transfers={"purchase_orders": True})
+    caught_up(engine, settings)
+    try:
+        yield engine, reg, company, settings
+    finally:
+        engine.close()
+
+
+def orders_in(company) -> list[dict]:
+    return list(company.txns["PurchaseOrder"].values())
+
+
+def imported(engine, settings, *orders) -> None:
+    engine.import_psa({"format": DEMO["format"], "purchase_orders": list(orders)}, by="tests")
+    caught_up(engine, settings)
+
+
+def test_a_purchase_order_lands_with_its_new_inventory_part_and_income_account(store):
+    engine, reg, company, settings = store
+    assert U7 == "Ubiquiti UniFi U7 Pro Wireless"  # 31 characters, the space cut
+    run_session(engine, reg, company)
+    (order,) = orders_in(company)
+    assert order["VendorRef"]["FullName"] == "Ingram Micro"
+    assert order["ShipToEntityRef"]["FullName"] == "Bright:Downtown Clinic"
+    assert order["ShipMethodRef"]["FullName"] == "UPS Ground"
+    assert order["FOB"] == "FOB Origin" and order["TxnDate"] == "2026-11-01"
+    assert order["VendorMsg"] == "Access points for Bright Clinic"
+    u7, laptop = order["PurchaseOrderLineRet"]
+    assert (u7["ItemRef"]["FullName"], u7["Quantity"], u7["Rate"]) == (U7, "4", "149.00")
+    assert u7["ManufacturerPartNumber"] == "U7-PRO"
+    assert laptop["ItemRef"]["FullName"] == "Dell Latitude 5550 Laptop"
+    part = company.find(["item_inventory"], U7)
+    assert part["IncomeAccountRef"]["FullName"] == "Autotask Income from PO"
+    assert part["COGSAccountRef"]["FullName"] == "Cost of Goods Sold"
+    assert part["AssetAccountRef"]["FullName"] == "Inventory Asset"
+    account = company.find(["account"], "Autotask Income from PO")
+    assert account["AccountType"] == "Income"
+    document = engine.get_document("purchase_order", "PO-9001")
+    assert document["status"] == "transferred"
+    assert document["quickbooks"]["ref_number"] == order["RefNumber"]
+    caught_up(engine, settings)
+    run_session(engine, reg, company)
+    assert len(orders_in(company)) == 1
+
+
+def test_a_missing_vendor_is_created_and_a_connector_income_account_is_used(store):
+    engine, reg, company, settings = store
+    engine.change_connector(reg.connector_id, income_account="Consulting Income")
+    engine.withdraw("purchase_order", ["PO-9001"], by="tests")
+    order = copy.deepcopy(DEMO["purchase_orders"][0])
+    order.update(id="PO-9002", number="9002", vendor_name="TD Synnex", shipping_type="Drone")
+    order.pop("ship_to_organization_id")
+    imported(engine, settings, order)
+    run_session(engine, reg, company)
+    (placed,) = orders_in(company)
+    assert placed["VendorRef"]["FullName"] == "TD Synnex"
+    assert company.find(["vendor"], "TD Synnex") is not None
+    assert "ShipMethodRef" not in placed  # no such ship method in QuickBooks: left blank
+    assert "ShipToEntityRef" not in placed  # QuickBooks ships to the company's address
+    part = company.find(["item_inventory"], U7)
+    assert part["IncomeAccountRef"]["FullName"] == "Consulting Income"
+    assert company.find(["account"], "Autotask Income from PO") is None
+
+
+def test_a_non_inventory_item_of_the_same_name_blocks_the_order(store):
+    engine, reg, company, settings = store
+    add_list_record(
+        company,
+        "item_non_inventory",
+        {"Name": U7, "SalesOrPurchase": {"AccountRef": {"FullName": "Autotask Other"}}},
+    )
+    run_session(engine, reg, company)
+    assert orders_in(company) == []
+    transfer = engine.get_transfer("purchase_order", "PO-9001", reg.connector_id)
+    assert transfer["status"] == "failed"
+    message = transfer["failure"]["message"]
+    assert f"QuickBooks already has {U7!r} as a non-inventory part, not an inventory part" in (
+        message
+    )
+    assert company.find(["item_inventory"], U7) is None
+
+
+def test_a_lost_answer_after_quickbooks_added_the_order_is_found_not_resent(store):
+    engine, reg, company, settings = store
+
+    def lost(n, request, answer):
+        if "<PurchaseOrderAddRq" in request:
+            return None
+        return answer, ""
+
+    session(engine, reg, company, tamper=lost)
+    assert len(orders_in(company)) == 1
+    caught_up(engine, settings)
+    run_session(engine, reg, company)
+    assert len(orders_in(company)) == 1
+    transfer = engine.get_transfer("purchase_order", "PO-9001", reg.connector_id)
+    assert transfer["status"] == "verified"
+    assert [len(company.lists["item_inventory"])] == [2]

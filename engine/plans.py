@@ -20,6 +20,11 @@ class Skipped(CannotTransfer):
     history says so, and nothing is retried until what it was decided from changes."""
 
 
+class Waiting(Exception):
+    """The transfer needs another one in QuickBooks first (a receipt, its purchase order):
+    it stays queued, untouched, and is looked at again later in the session or the next."""
+
+
 class Gone(CannotTransfer):
     """What the transfer was for is no longer in the document (a re-import dropped it): the
     transfer is taken off the queue."""
@@ -61,12 +66,28 @@ class Plan:
     txn_date: str
     needs: list[Dependency] = field(default_factory=list)
     to_be_emailed: bool = False  # an invoice to e-mail needs its customer's address
-    action: str = "add"  # "mod": the body changes the transaction `txn_id`
+    action: str = "add"  # "mod": the body changes the transaction `fetch`
     last_date: str = ""  # "" means txn_date
+    # The TxnID of a transaction the request needs as QuickBooks holds it now (its
+    # EditSequence, its lines' TxnLineIDs): read first, then `finish` completes the body.
+    fetch: str = ""
+    fetch_txn: str = "PurchaseOrder"
+    finish: Callable[[dict[str, Any], Fetched], dict[str, Any]] | None = None
 
     @property
     def request(self) -> str:
         return f"{self.txn}{self.action.capitalize()}Rq"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A transaction as QuickBooks holds it now: its EditSequence and its lines
+    (TxnLineID, item full name, quantity, quantity received)."""
+
+    txn_id: str
+    edit_sequence: str  # "": it could not be read (`problem` says why)
+    lines: tuple[tuple[str, str, str, str], ...] = ()
+    problem: str = ""
 
 
 Records = Callable[[str, str], dict[str, Any] | None]  # (kind, psa_id) -> the record's data

@@ -50,9 +50,11 @@ class PsaCommands(TransferCommands):
         if not dry_run and plan.aggregates:
             imported = {a.id: a for a in plan.aggregates}
             ready = [a for a in plan.aggregates if isinstance(a, Document)]
+            account = self._account()
             transfers = self._queue_ready(
-                ready, self._account(), "marked ready by the import", now, parties=imported
+                ready, account, "marked ready by the import", now, parties=imported
             )
+            transfers += self._resync(plan.aggregates, account, now)
             self.save(*plan.aggregates, *transfers)
         return plan.report(imported=not dry_run, dry_run=dry_run)
 

@@ -16,8 +16,19 @@ from typing import Any
 
 from engine import naming
 from engine.aggregates.mapping import Mapping
+from engine.aggregates.transfer import transfer_id
 from engine.invoices import customer_needs
-from engine.plans import CannotTransfer, Dependency, Find, Plan, Records, unique
+from engine.plans import (
+    CannotTransfer,
+    Dependency,
+    Fetched,
+    Find,
+    Gone,
+    Plan,
+    Records,
+    Waiting,
+    unique,
+)
 
 INCOME_FROM_PO = "Autotask Income from PO"
 COGS_ACCOUNT = "Cost of Goods Sold"
@@ -134,6 +145,78 @@ def plan_purchase_order(
     )
 
 
+def receipt_parts(order: dict[str, Any]) -> list[str]:
+    """A part key per receipt the PSA recorded (`receipt|date|product|n`): each becomes one
+    ItemReceiptAdd, once."""
+    seen: dict[str, int] = {}
+    out = []
+    for received in order.get("received") or []:
+        if Decimal(str(received.get("quantity") or "0")) <= 0:
+            continue
+        base = f"receipt|{received['date']}|{received['product_id']}"
+        seen[base] = seen.get(base, 0) + 1
+        out.append(f"{base}|{seen[base]}")
+    return out
+
+
+def plan_modification(add: Plan, txn_id: str) -> Plan:
+    """The PurchaseOrderMod that makes QuickBooks' order `txn_id` what the PSA holds now
+    (the PSA is the source; changes made in QuickBooks are overwritten, never read back).
+    Lines keep their TxnLineIDs by item, new ones are added, the rest QuickBooks deletes."""
+    lines = add.body["PurchaseOrderLineAdd"]
+    header = {k: v for k, v in add.body.items() if k != "PurchaseOrderLineAdd"}
+
+    def finish(body: dict[str, Any], fetched: Fetched) -> dict[str, Any]:
+        free = list(fetched.lines)
+        mods = []
+        for line in lines:
+            name = line["ItemRef"]["FullName"].casefold()
+            match = next((x for x in free if x[1].casefold() == name), None)
+            if match is not None:
+                free.remove(match)
+            mods.append({"TxnLineID": match[0] if match else "-1", **line})
+        return {
+            "TxnID": fetched.txn_id,
+            "EditSequence": fetched.edit_sequence,
+            **body,
+            "PurchaseOrderLineMod": mods,
+        }
+
+    return Plan(
+        "PurchaseOrder", header, entity=add.entity, txn_date=add.txn_date, needs=add.needs,
+        action="mod", fetch=txn_id, finish=finish,
+    )  # fmt: skip
+
+
+def plan_receipt(order: dict[str, Any], key: str, po_txn_id: str, item: str) -> Plan:
+    """The ItemReceiptAdd of one receipt, linked to the purchase order's line of its item."""
+    _, day, product_id, nth = key.split("|")
+    matching = [
+        r for r in order.get("received") or []
+        if r["date"] == day and r["product_id"] == product_id
+        and Decimal(str(r.get("quantity") or "0")) > 0
+    ]  # fmt: skip
+    if len(matching) < int(nth):
+        raise Gone(f"purchase order {order.get('number')} no longer has this receipt")
+    quantity = Decimal(str(matching[int(nth) - 1]["quantity"]))
+    vendor = (order.get("vendor_name") or "").strip()
+
+    def finish(body: dict[str, Any], fetched: Fetched) -> dict[str, Any]:
+        line = dict(body["ItemLineAdd"][0])
+        match = next((x for x in fetched.lines if x[1].casefold() == item.casefold()), None)
+        if match is not None:
+            line["LinkToTxn"] = {"TxnID": fetched.txn_id, "TxnLineID": match[0]}
+        return {**body, "ItemLineAdd": [line]}
+
+    body = {
+        "VendorRef": {"FullName": vendor},
+        "TxnDate": day,
+        "Memo": f"Received against PSA purchase order {order.get('number')}",
+        "ItemLineAdd": [{"ItemRef": {"FullName": item}, "Quantity": quantity}],
+    }
+    return Plan("ItemReceipt", body, entity=vendor, txn_date=day, fetch=po_txn_id, finish=finish)
+
+
 def _cut(value: Any, limit: int) -> str | None:
     """Free text (not a name: cutting it merges nothing) within QuickBooks' length."""
     text = str(value or "").strip()
@@ -152,15 +235,33 @@ class PurchaseOrderType:
     label = "purchase order"
 
     def parts(self, document: Any) -> list[str]:
-        """A purchase order goes as one PurchaseOrderAdd."""
+        """The order is transferred once its PurchaseOrderAdd is in (receipts follow it)."""
         return [""]
 
     def plan(self, transfer: Any, document: Any, context: Any) -> Plan:
-        """The PurchaseOrderAdd of the order through the context's connector."""
-        return plan_purchase_order(
-            {**document.data, "id": document.psa_id},
-            context.psa_data,
-            context.mapping(),
-            context.find_applied,
-            income_account=context.connector().income_account,
+        """The PurchaseOrderAdd (or, changed after transfer, the Mod) of the order, or one
+        of its receipts; Waiting while the order itself is not in QuickBooks yet."""
+        order = {**document.data, "id": document.psa_id}
+        income = context.connector().income_account
+        if transfer.part.startswith("receipt|"):
+            placed = context.load_transfer(
+                transfer_id(transfer.connector_id, transfer.kind, transfer.psa_id)
+            )
+            if placed is None or not placed.is_done or placed.action == "mod":
+                raise Waiting(transfer.part)
+            if not placed.txn_id:
+                raise CannotTransfer(
+                    f"purchase order {order.get('number')} was marked transferred by hand; "
+                    "its receipts need its QuickBooks TxnID, so enter them in QuickBooks"
+                )
+            product_id = transfer.part.split("|")[2]
+            item, _ = inventory_item(
+                product_id, context.psa_data, context.mapping(), income, "a receipt"
+            )
+            return plan_receipt(order, transfer.part, placed.txn_id, item)
+        add = plan_purchase_order(
+            order, context.psa_data, context.mapping(), context.find_applied, income_account=income
         )
+        if transfer.action == "mod" and transfer.txn_id:
+            return plan_modification(add, transfer.txn_id)
+        return add

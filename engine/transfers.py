@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from engine import timesheets
+from engine import purchase_orders, timesheets
 from engine.aggregates import Account, WebConnector
 from engine.aggregates.psa import Document, PsaRecord
 from engine.aggregates.transfer import Transfer, transfer_id
@@ -118,6 +118,42 @@ class TransferCommands(Needs):
             return transfer
         return None
 
+    def _resync(
+        self, documents: Iterable[Aggregate], account: Account, now: datetime
+    ) -> list[Transfer]:
+        """Purchase orders already in QuickBooks that an import changed: a change to what
+        QuickBooks holds is queued as a modification, a new receipt as its own transfer."""
+        connector_id, out = account.inventory_connector_id, []
+        connector = self._get(connector_id) if connector_id else None
+        if connector is None or not connector.transfers.get(TransferKind.PURCHASE_ORDERS):
+            return []
+        for document in documents:
+            if not (
+                isinstance(document, Document)
+                and document.kind == TransferKind.PURCHASE_ORDERS
+                and document.status == DocumentStatus.TRANSFERRED
+            ):
+                continue
+            changes = [
+                e.changes for e in document.pending_events if isinstance(e, Document.Changed)
+            ]
+            if not changes:
+                continue
+            placed = self._transfer(connector.id, document.kind, document.psa_id)
+            sent_fields = set().union(*changes) - {"status", "ready_to_transfer", "received"}
+            if placed is not None and placed.is_done and placed.txn_id and sent_fields:
+                placed.queue_modification(
+                    f"changed in the PSA after transfer: {', '.join(sorted(sent_fields))}", now
+                )
+                out.append(placed)
+            for part in document_parts(document.kind, document.data)[1:]:
+                queued = self._queue_part(
+                    document, connector.id, part, "received in the PSA", now, None
+                )
+                if queued is not None:
+                    out.append(queued)
+        return out
+
     def _party_name(self, document: Document, parties: Mapping[UUID, Aggregate]) -> str:
         """The organization's or resource's name, for the history."""
         if document.kind == TransferKind.PURCHASE_ORDERS:
@@ -165,12 +201,12 @@ class TransferCommands(Needs):
 
     def get_transfer(self, document_type: str, psa_id: str, connector_ref: str) -> dict[str, Any]:
         """A document's transfer through a connector: where it stands and what QuickBooks
-        said last. A document that goes in parts (a timesheet) lists them under `parts`,
-        the first of them on top."""
+        said last. A document that goes in parts (a timesheet's days, a purchase order and its
+        receipts) lists them under `parts`, the first of them on top."""
         connector = self._connector(connector_ref)
         found = self._transfers_or_refuse(connector, document_kind(document_type), psa_id)
         view = transfer_view(found[0])
-        if found[0].part:
+        if len(found) > 1 or found[0].part:
             view["parts"] = [transfer_view(t) for t in found]
         return view
 
@@ -258,6 +294,8 @@ def document_parts(kind: str, data: dict[str, Any]) -> list[str]:
     """The parts a document goes to QuickBooks as, each its own transfer ("": all at once)."""
     if kind == TransferKind.TIMESHEETS:
         return timesheets.parts(data) or [""]
+    if kind == TransferKind.PURCHASE_ORDERS:
+        return ["", *purchase_orders.receipt_parts(data)]
     return [""]
 
 

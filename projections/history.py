@@ -249,6 +249,10 @@ class HistoryProjection(Projection[HistoryView]):
         self.view.happened(e, tracking, "requeue", "requeued", message=f"{e.reason} ({e.by})")
 
     @process_event.register
+    def _(self, e: T.ModificationQueued, tracking: Tracking) -> None:
+        self.view.happened(e, tracking, "modify", "requeued", message=e.reason)
+
+    @process_event.register
     def _(self, e: T.Dequeued, tracking: Tracking) -> None:
         self.view.happened(e, tracking, "withdraw", "withdrawn", message=e.reason)
 

@@ -185,6 +185,7 @@ T = Transfer
 TRANSFER_EVENTS = (
     T.Queued,
     T.Requeued,
+    T.ModificationQueued,
     T.Dequeued,
     T.Sent,
     T.Succeeded,
@@ -217,6 +218,10 @@ class TransfersProjection(Projection[TransfersView]):
     @process_event.register
     def _(self, e: T.Requeued, tracking: Tracking) -> None:
         self.view.update(e, tracking, status=TransferStatus.REQUEUED)
+
+    @process_event.register
+    def _(self, e: T.ModificationQueued, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.REQUEUED, tried=0)
 
     @process_event.register
     def _(self, e: T.Dequeued, tracking: Tracking) -> None:

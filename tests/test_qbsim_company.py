@@ -454,15 +454,24 @@ def test_bills_time_and_purchase_orders(company):
     receipt = one(
         company,
         "<ItemReceiptAddRq><ItemReceiptAdd><VendorRef><FullName>Ingram Micro"
-        f"</FullName></VendorRef><LinkToTxnID>{txn_id}</LinkToTxnID>"
-        "<ItemLineAdd><ItemRef><FullName>Laptop</FullName></ItemRef>"
-        "<Quantity>3</Quantity></ItemLineAdd></ItemReceiptAdd>"
-        "</ItemReceiptAddRq>",
+        "</FullName></VendorRef><ItemLineAdd><ItemRef><FullName>Laptop</FullName></ItemRef>"
+        f"<Quantity>2</Quantity><LinkToTxn><TxnID>{txn_id}</TxnID><TxnLineID>{line_id}"
+        "</TxnLineID></LinkToTxn></ItemLineAdd></ItemReceiptAdd></ItemReceiptAddRq>",
     )
     assert receipt.get("statusCode") == "0", receipt.get("statusMessage")
-    assert company.find(["item_inventory"], "Laptop")["QuantityOnHand"] == "8"
+    assert company.find(["item_inventory"], "Laptop")["QuantityOnHand"] == "7"
     po_line = company.txns["PurchaseOrder"][txn_id]["PurchaseOrderLineRet"][0]
+    assert po_line["ReceivedQuantity"] == "2"
+    # Linking the whole order receives what is left of every line.
+    rest = one(
+        company,
+        "<ItemReceiptAddRq><ItemReceiptAdd><VendorRef><FullName>Ingram Micro"
+        f"</FullName></VendorRef><LinkToTxnID>{txn_id}</LinkToTxnID></ItemReceiptAdd>"
+        "</ItemReceiptAddRq>",
+    )
+    assert rest.get("statusCode") == "0", rest.get("statusMessage")
     assert po_line["ReceivedQuantity"] == "3"
+    assert company.find(["item_inventory"], "Laptop")["QuantityOnHand"] == "8"
 
 
 def test_list_adds_and_inventory_mods(company):

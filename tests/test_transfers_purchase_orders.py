@@ -14,6 +14,7 @@ from tests.helpers import demo_company, register_connector, run_session
 from tests.qbsim.writes import add_list_record
 from tests.test_transfers_invoices import caught_up, session
 from web.bootstrap import bootstrap
+from web.views import history
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
 U7 = naming.product_item_name(DEMO["products"][1]["name"]).name  # cut at 31, as documented
@@ -127,3 +128,80 @@ def test_a_lost_answer_after_quickbooks_added_the_order_is_found_not_resent(stor
     transfer = engine.get_transfer("purchase_order", "PO-9001", reg.connector_id)
     assert transfer["status"] == "verified"
     assert [len(company.lists["item_inventory"])] == [2]
+
+
+def test_a_receipt_becomes_one_item_receipt_linked_to_the_order_line(store):
+    engine, reg, company, settings = store
+    run_session(engine, reg, company)  # the order, then (its order now placed) its receipt
+    (order,) = orders_in(company)
+    (receipt,) = company.txns["ItemReceipt"].values()
+    (line,) = receipt["ItemLineRet"]
+    u7_line = order["PurchaseOrderLineRet"][0]
+    assert (line["ItemRef"]["FullName"], line["Quantity"]) == (U7, "4")
+    assert receipt["TxnDate"] == "2026-11-05"
+    assert u7_line["ReceivedQuantity"] == "4"
+    assert company.find(["item_inventory"], U7)["QuantityOnHand"] == "4"
+    parts = engine.get_transfer("purchase_order", "PO-9001", reg.connector_id)["parts"]
+    assert [p["status"] for p in parts] == ["succeeded", "succeeded"]
+    # A later receipt in the PSA is one more ItemReceiptAdd; the first is not sent again.
+    later = copy.deepcopy(DEMO["purchase_orders"][0])
+    later["received"].append({"product_id": "PRD-1", "quantity": "2", "date": "2026-11-09"})
+    later["status"] = "received"
+    imported(engine, settings, later)
+    run_session(engine, reg, company)
+    assert len(company.txns["ItemReceipt"]) == 2
+    assert order["PurchaseOrderLineRet"][1]["ReceivedQuantity"] == "2"
+    assert len(orders_in(company)) == 1 and "EditSequence" in order  # no Mod for receipts
+    run_session(engine, reg, company)
+    assert len(company.txns["ItemReceipt"]) == 2
+
+
+def test_a_lost_receipt_answer_is_found_not_resent(store):
+    engine, reg, company, settings = store
+
+    def lost(n, request, answer):
+        if "<ItemReceiptAddRq" in request:
+            return None
+        return answer, ""
+
+    session(engine, reg, company, tamper=lost)
+    assert len(company.txns["ItemReceipt"]) == 1
+    caught_up(engine, settings)
+    run_session(engine, reg, company)
+    assert len(company.txns["ItemReceipt"]) == 1
+    assert company.find(["item_inventory"], U7)["QuantityOnHand"] == "4"
+    parts = engine.get_transfer("purchase_order", "PO-9001", reg.connector_id)["parts"]
+    assert parts[1]["status"] == "verified"
+
+
+def test_an_order_changed_after_transfer_is_modified_even_with_a_stale_edit_sequence(store):
+    engine, reg, company, settings = store
+    run_session(engine, reg, company)
+    (order,) = orders_in(company)
+    line_ids = [x["TxnLineID"] for x in order["PurchaseOrderLineRet"]]
+    changed = copy.deepcopy(DEMO["purchase_orders"][0])
+    changed["lines"][1]["quantity"] = "3"
+    changed["memo"] = "Access points and a spare laptop"
+    imported(engine, settings, changed)
+    document = engine.get_document("purchase_order", "PO-9001")
+    assert document["changed_after_transfer"] is True
+    caught_up(engine, settings)
+    edited = []
+
+    def someone_edits_it_in_quickbooks(n, request):
+        if "<PurchaseOrderQueryRq" in request and "IncludeLineItems" in request and not edited:
+            edited.append(n)
+            company.stamp_modified(company.txns["PurchaseOrder"][order["TxnID"]])
+
+    session(engine, reg, company, between=someone_edits_it_in_quickbooks)
+    assert edited
+    (modded,) = orders_in(company)
+    assert modded["VendorMsg"] == "Access points and a spare laptop"
+    assert [x["Quantity"] for x in modded["PurchaseOrderLineRet"]] == ["4", "3"]
+    assert [x["TxnLineID"] for x in modded["PurchaseOrderLineRet"]] == line_ids
+    assert modded["PurchaseOrderLineRet"][0]["ReceivedQuantity"] == "4"  # the receipt stays
+    assert engine.get_document("purchase_order", "PO-9001")["changed_after_transfer"] is False
+    caught_up(engine, settings)
+    rows = history(settings, engine, kind="purchase_orders", document="purchase_order:PO-9001")
+    codes = [r["code"] for r in rows["rows"]]
+    assert 3200 in codes  # the stale EditSequence, read again and resent in the same session

@@ -117,6 +117,10 @@ class Document(Aggregate):
         by: str
         at: datetime
 
+    class ResyncedToQuickBooks(Aggregate.Event):
+        reference: dict[str, Any]
+        at: datetime
+
     class PaidInQuickBooks(Aggregate.Event):
         paid_date: str
         at: datetime
@@ -209,6 +213,16 @@ class Document(Aggregate):
         self.status = DocumentStatus.TRANSFERRED
         self.changed_after_transfer = False
         self.quickbooks = {"connector_id": str(connector_id), **reference}
+
+    def record_resync(self, reference: dict[str, Any], at: datetime) -> None:
+        """Its change after transfer reached QuickBooks (a modification): no longer flagged."""
+        if self.status == DocumentStatus.TRANSFERRED and self.changed_after_transfer:
+            self._resynced(reference=reference, at=at)
+
+    @event(ResyncedToQuickBooks)
+    def _resynced(self, reference: dict[str, Any], at: datetime) -> None:
+        self.changed_after_transfer = False
+        self.quickbooks = {**(self.quickbooks or {}), **reference}
 
     def mark_not_transferred(self, by: str, at: datetime) -> None:
         """A person says the document is not in QuickBooks after all: it is ready again."""

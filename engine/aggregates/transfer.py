@@ -43,6 +43,7 @@ class Transfer(Aggregate):
     """One document's transfer through one connector."""
 
     part = ""  # what a snapshot taken before parts existed reads back
+    action = "add"  # "mod" once its document changed after it reached QuickBooks
 
     # -- events ------------------------------------------------------------------------
 
@@ -112,6 +113,10 @@ class Transfer(Aggregate):
     class FoundMissing(Aggregate.Event):
         exchange_id: UUID
         session_id: UUID | None
+        at: datetime
+
+    class ModificationQueued(Aggregate.Event):
+        reason: str
         at: datetime
 
     class Skipped(Aggregate.Event):
@@ -282,6 +287,23 @@ class Transfer(Aggregate):
             "transient": transient,
             "inputs": inputs,
         }
+
+    def queue_modification(self, reason: str, at: datetime) -> None:
+        """Its document changed after it reached QuickBooks: the next session sends the
+        change as a modification of the same transaction."""
+        if not self.is_done or not (self.quickbooks or {}).get("txn_id"):
+            raise Conflict(f"{self.kind} {self.psa_id} has no transaction in QuickBooks to modify")
+        self._modification_queued(reason=reason, at=at)
+
+    @event(ModificationQueued)
+    def _modification_queued(self, reason: str, at: datetime) -> None:
+        self.status, self.updated_at, self.action = TransferStatus.REQUEUED, at, "mod"
+        self.attempts = 0
+
+    @property
+    def txn_id(self) -> str | None:
+        """The QuickBooks TxnID it was given (kept while a modification is queued)."""
+        return (self.quickbooks or {}).get("txn_id")
 
     @event(Skipped)
     def skip(

@@ -258,6 +258,8 @@ class StepContext:
         document = self.load_document(transfer.document_id)
         if document.status != DocumentStatus.TRANSFERRED:
             document.mark_transferred(self.connector_id, quickbooks, "qbwc", self.now)
+        else:
+            document.record_resync(quickbooks, self.now)
 
     def find(self, list_name: str, name_or_list_id: str) -> dict[str, Any] | None:
         """A QuickBooks record of this connector's company file, by ListID or by full name."""

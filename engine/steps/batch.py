@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 from engine.aggregates.psa import Document
 from engine.aggregates.transfer import Transfer
-from engine.plans import Plan
+from engine.plans import Fetched, Plan
 from engine.steps.base import StepContext
 
 
@@ -35,7 +35,7 @@ class TransferPass:
     could not create (`failed`), and what the message in flight asked (`asked`)."""
 
     KIND: ClassVar[str] = "transfer_pass"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: fetched, again
 
     after: str | None = None  # the queue position of the last transfer taken
     exhausted: bool = False  # the queue has nothing after `after`
@@ -47,6 +47,10 @@ class TransferPass:
     asked: tuple[str, ...] = ()
     planned: int = 0
     done: int = 0
+    # Transactions read for a modification or a receipt: TxnID -> EditSequence and lines
+    # ("" EditSequence: QuickBooks no longer holds it).
+    fetched: dict[str, Fetched] = field(default_factory=dict)
+    again: tuple[str, ...] = ()  # transfers given a second go in this pass (one each)
 
     def to_json(self) -> dict[str, Any]:
         """The pass as JSON values."""
@@ -61,6 +65,11 @@ class TransferPass:
             "asked": list(self.asked),
             "planned": self.planned,
             "done": self.done,
+            "fetched": {
+                k: [f.edit_sequence, [list(x) for x in f.lines], f.problem]
+                for k, f in self.fetched.items()
+            },
+            "again": list(self.again),
         }
 
     @classmethod
@@ -77,6 +86,11 @@ class TransferPass:
             asked=tuple(data["asked"]),
             planned=data["planned"],
             done=data["done"],
+            fetched={
+                k: Fetched(k, v[0], tuple(tuple(x) for x in v[1]), v[2])
+                for k, v in data.get("fetched", {}).items()
+            },
+            again=tuple(data.get("again", ())),
         )
 
 
@@ -89,3 +103,4 @@ class Batch:
     plans: dict[str, Plan]
     unsure: list[str]
     ready: list[str]
+    waiting: list[str] = field(default_factory=list)

@@ -25,7 +25,7 @@ from lxml import etree
 from engine.aggregates import transfer as transfers
 from engine.aggregates.transfer import Transfer
 from engine.kinds import TransferStatus
-from engine.plans import CannotTransfer, Dependency, Gone, Plan, Skipped
+from engine.plans import CannotTransfer, Dependency, Fetched, Gone, Plan, Skipped, Waiting
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
@@ -101,6 +101,11 @@ class TransferStep:
         if state.phase == "query":
             elements = dependencies.queries(items, request_id, context)
             return Request(tuple(elements), len(items) * ANSWER_PER_REQUEST)
+        if state.phase == "fetch":
+            return Request(
+                tuple(self._fetch_query(t, request_id, i, context) for i, t in enumerate(items)),
+                len(items) * ANSWER_PER_REQUEST,
+            )
         if state.phase == "create":
             elements = [
                 dependencies.creation(need, f"{request_id}.c{i}", context)
@@ -108,7 +113,8 @@ class TransferStep:
             ]
         else:
             elements = [
-                self._add(work, t, f"{request_id}.t{i}", context) for i, t in enumerate(items)
+                self._add(state, work, t, f"{request_id}.t{i}", context)
+                for i, t in enumerate(items)
             ]
         return Request(tuple(elements), len(elements) * ANSWER_PER_REQUEST)
 
@@ -119,6 +125,8 @@ class TransferStep:
             return work.unsure
         if state.phase in ("query", "create"):
             return self._unknown(state, work, context)
+        if state.phase == "fetch":
+            return self._to_fetch(state, work)
         return self._sendable(state, work)
 
     def sent(self, state: TransferPass, request: Request, context: StepContext) -> TransferPass:
@@ -134,7 +142,7 @@ class TransferStep:
                 context.session_id,
                 context.exchange_id,
                 str(element.get("requestID")),
-                "add",
+                work.plans[transfer_id].action,
                 transfer.attempts + 1,
                 transfer.external_guid,
                 context.now,
@@ -167,10 +175,26 @@ class TransferStep:
         elif state.phase == "create":
             state = dependencies.created(state, self._unknown(state, work, context), responses)
             self._seen(context).update(state.known)
+        elif state.phase == "fetch":
+            state = replace(
+                state, fetched={**state.fetched, **_fetched(self._to_fetch(state, work), responses)}
+            )
         else:
+            again = []
             for transfer_id, response in zip(state.asked, responses, strict=True):
-                self._answered(work.transfers[transfer_id], response, context)
-            state = replace(state, batch=(), done=state.done + len(state.batch))
+                if self._answered(work.transfers[transfer_id], response, context, state):
+                    again.append(transfer_id)
+            # A stale EditSequence (3200) is read again and the change resent, and a receipt
+            # whose purchase order this batch just placed goes now: each once per pass.
+            again += [t for t in work.waiting if t not in state.again]
+            stale = {work.plans[t].fetch for t in again if t in work.plans}
+            state = replace(
+                state,
+                batch=tuple(again),
+                done=state.done + len(state.batch) - len(again),
+                again=(*state.again, *again),
+                fetched={k: v for k, v in state.fetched.items() if k not in stale},
+            )
         state = self._advance(replace(state, asked=()), context)
         finished = state.phase == "done"
         return Outcome(state, finished=finished, recorded=state.planned if finished else None)
@@ -214,7 +238,7 @@ class TransferStep:
                 return replace(state, phase="create" if state.queried else "query")
             blocked = self._fail_blocked(state, work, context)
             if len(blocked) < len(work.ready):
-                return replace(state, phase="send")
+                return replace(state, phase="fetch" if self._to_fetch(state, work) else "send")
             state = replace(state, batch=(), done=state.done + len(state.batch))
 
     def _take(self, state: TransferPass, context: StepContext) -> TransferPass:
@@ -262,6 +286,7 @@ class TransferStep:
         plans: dict[str, Plan] = {}
         unsure: list[str] = []
         ready: list[str] = []
+        waiting: list[str] = []
         settings = (context.mapping().version, context.connector().version)
         for transfer_id in state.batch:
             transfer = context.load_transfer(UUID(transfer_id))
@@ -269,6 +294,9 @@ class TransferStep:
                 continue
             try:
                 plan = self._plan(transfer, settings, context)
+            except Waiting:
+                waiting.append(transfer_id)
+                continue
             except Gone as exc:
                 transfer.dequeue(str(exc), context.now)
                 continue
@@ -282,8 +310,11 @@ class TransferStep:
                     )
                 continue
             transfers[transfer_id], plans[transfer_id] = transfer, plan
-            (unsure if transfer.is_unsure else ready).append(transfer_id)
-        return Batch(transfers, plans, unsure, ready)
+            # A modification sets what the PSA holds: applied twice is applied once, so one
+            # whose answer was lost is read again and resent rather than looked for.
+            in_doubt = transfer.is_unsure and plan.action == "add"
+            (unsure if in_doubt else ready).append(transfer_id)
+        return Batch(transfers, plans, unsure, ready, waiting)
 
     def _plan(self, transfer: Transfer, settings: tuple[int, int], context: StepContext) -> Plan:
         """The transfer's plan, worked out once per session and version of its document, its
@@ -303,6 +334,22 @@ class TransferStep:
             raise plan
         return plan
 
+    def _to_fetch(self, state: TransferPass, work: Batch) -> list[str]:
+        """The TxnIDs the batch's sendable requests need read from QuickBooks first."""
+        wanted = {work.plans[t].fetch: None for t in self._sendable(state, work)}
+        return [txn for txn in wanted if txn and txn not in state.fetched]
+
+    def _fetch_query(
+        self, txn_id: str, request_id: str, index: int, context: StepContext
+    ) -> etree._Element:
+        return build_request(
+            "PurchaseOrderQueryRq",
+            {"TxnID": [txn_id], "IncludeLineItems": True},
+            request_id=f"{request_id}.f{index}",
+            version=context.qbxml_version,
+            include=["TxnID", "EditSequence", "PurchaseOrderLineRet"],
+        )
+
     # -- the adds --------------------------------------------------------------------------------
 
     def _lookup(
@@ -315,14 +362,21 @@ class TransferStep:
         return self._lookup(state, work, context)[1]
 
     def _sendable(self, state: TransferPass, work: Batch) -> list[str]:
-        return [t for t in work.ready if not dependencies.blocked(state, work.plans[t])]
+        return [t for t in work.ready if not self._blocked(state, work.plans[t])]
+
+    def _blocked(self, state: TransferPass, plan: Plan) -> str | None:
+        reason = dependencies.blocked(state, plan)
+        fetched = state.fetched.get(plan.fetch) if plan.fetch else None
+        if reason is None and fetched is not None and not fetched.edit_sequence:
+            reason = fetched.problem
+        return reason
 
     def _fail_blocked(self, state: TransferPass, work: Batch, context: StepContext) -> list[str]:
         """Fail the batch's transfers a dependency or a missing e-mail address stops (they
         are retried when something they depend on changes)."""
         blocked = []
         for transfer_id in work.ready:
-            reason = dependencies.blocked(state, work.plans[transfer_id])
+            reason = self._blocked(state, work.plans[transfer_id])
             if reason is not None:
                 transfer = work.transfers[transfer_id]
                 transfer.fail(
@@ -338,10 +392,19 @@ class TransferStep:
         return blocked
 
     def _add(
-        self, work: Batch, transfer_id: str, request_id: str, context: StepContext
+        self,
+        state: TransferPass,
+        work: Batch,
+        transfer_id: str,
+        request_id: str,
+        context: StepContext,
     ) -> etree._Element:
         transfer, plan = work.transfers[transfer_id], work.plans[transfer_id]
-        body = {**plan.body, "ExternalGUID": transfer.external_guid}
+        body = dict(plan.body)
+        if plan.finish is not None:
+            body = plan.finish(body, state.fetched[plan.fetch])
+        if plan.action == "add":
+            body["ExternalGUID"] = transfer.external_guid
         return build_request(
             plan.request,
             body,
@@ -351,16 +414,23 @@ class TransferStep:
         )
 
     def _answered(
-        self, transfer: Transfer, response: Response | None, context: StepContext
-    ) -> None:
+        self,
+        transfer: Transfer,
+        response: Response | None,
+        context: StepContext,
+        state: TransferPass,
+    ) -> bool:
+        """Record QuickBooks' answer to one request; True when it is to be read again and
+        resent in this pass (a stale EditSequence, the first time)."""
         assert context.exchange_id is not None
         if response is None:
             transfer.mark_in_doubt("QuickBooks' answer to it was missing", context.now)
-            return
+            return False
         if response.status.decision in (status.OK, status.WARNING) and response.rets:
             self._succeeded(transfer, response.rets[0], context, verified=False)
-            return
-        transient = response.status.decision == status.RETRY_LATER
+            return False
+        requery = response.status.decision == status.REQUERY
+        transient = response.status.decision == status.RETRY_LATER or requery
         transfer.fail(
             response.status.code,
             response.status.message,
@@ -370,6 +440,12 @@ class TransferStep:
             context.session_id,
             context.now,
         )
+        if requery and str(transfer.id) not in state.again:
+            transfer.requeue(
+                "QuickBooks held a newer edit sequence: read again", "engine", context.now
+            )
+            return True
+        return False
 
     def _succeeded(
         self, transfer: Transfer, ret: etree._Element, context: StepContext, *, verified: bool
@@ -432,3 +508,33 @@ class TransferStep:
         else:
             self._succeeded(transfer, ret, context, verified=True)
         return True
+
+
+def _fetched(asked: list[str], responses: list[Response | None]) -> dict[str, Fetched]:
+    """What QuickBooks' answers to the fetch queries hold; a TxnID it did not return is
+    recorded as gone (no EditSequence), one whose answer was lost is not recorded."""
+    out = {}
+    for txn_id, response in zip(asked, responses, strict=False):
+        if response is None:
+            continue
+        if response.status.decision not in (status.OK, status.NO_MATCH, status.WARNING):
+            problem = f"{response.status.code} {response.status.message}"
+            out[txn_id] = Fetched(txn_id, "", problem=f"QuickBooks could not read it: {problem}")
+            continue
+        ret = response.rets[0] if response.rets else None
+        if ret is None:
+            out[txn_id] = Fetched(
+                txn_id, "", problem=f"QuickBooks no longer holds its purchase order ({txn_id})"
+            )
+            continue
+        lines = tuple(
+            (
+                line.findtext("TxnLineID") or "",
+                line.findtext("ItemRef/FullName") or "",
+                line.findtext("Quantity") or "0",
+                line.findtext("ReceivedQuantity") or "0",
+            )
+            for line in ret.findall("PurchaseOrderLineRet")
+        )
+        out[txn_id] = Fetched(txn_id, ret.findtext("EditSequence") or "", lines)
+    return out

@@ -169,10 +169,18 @@ def _po_mod(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer
 
 @handles("ItemReceiptAddRq")
 def _receipt_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> Answer:
+    """Intuit's reference for ItemReceiptAdd (as restated at letsyncsolution.com/docs/
+    linkedtxnret): `LinkToTxnID` links a whole purchase order, pulling in all its lines;
+    `LinkToTxn` inside a line receives only that line of it."""
     data = _body(company, rq, "ItemReceipt", "VendorRef")
-    links = data.get("LinkToTxnID", [])
+    links = data.pop("LinkToTxnID", [])
     links = links if isinstance(links, list) else [links]
-    for txn_id in links:
+    asked = data.pop("ItemLineAdd", [])
+    for line in asked:
+        if isinstance(line.get("LinkToTxn"), list):
+            line["LinkToTxn"] = line["LinkToTxn"][0]
+    orders = {}
+    for txn_id in links + [line["LinkToTxn"]["TxnID"] for line in asked if "LinkToTxn" in line]:
         if txn_id not in company.txns["PurchaseOrder"]:
             raise QbError(
                 Status(
@@ -181,20 +189,34 @@ def _receipt_add(company: Company, rq: etree._Element, ctx: dict[str, Any]) -> A
                     f'Order "{txn_id}" in the ItemReceipt.',
                 )
             )
-    items = _lines(company, data.pop("ItemLineAdd", []), rate_key="Cost")
+        orders[txn_id] = company.txns["PurchaseOrder"][txn_id]
+    for txn_id in links:  # the whole order: what is still to receive of every line
+        for po_line in orders[txn_id]["PurchaseOrderLineRet"]:
+            left = decimal(po_line.get("Quantity"), "0") - decimal(po_line["ReceivedQuantity"])
+            if left > 0:
+                asked.append(
+                    {"ItemRef": po_line["ItemRef"], "Quantity": str(left),
+                     "Cost": po_line.get("Rate"),
+                     "LinkToTxn": {"TxnID": txn_id, "TxnLineID": po_line["TxnLineID"]}}
+                )  # fmt: skip
+    items = _lines(company, asked, rate_key="Cost")
     for line in items:
         quantity = decimal(line.get("Quantity"), "1")
         _adjust_on_hand(company, line.get("ItemRef", {}), quantity)
-        for txn_id in links:
-            po = company.txns["PurchaseOrder"][txn_id]
-            for po_line in po["PurchaseOrderLineRet"]:
-                if po_line.get("ItemRef", {}).get("ListID") == line.get("ItemRef", {}).get(
-                    "ListID"
-                ):
-                    po_line["ReceivedQuantity"] = str(
-                        decimal(po_line["ReceivedQuantity"]) + quantity
-                    )
-                    break
+        link = line.pop("LinkToTxn", None)
+        if link is None:
+            continue
+        po_line = next(
+            (x for x in orders[link["TxnID"]]["PurchaseOrderLineRet"]
+             if x["TxnLineID"] == link.get("TxnLineID")),
+            None,
+        )  # fmt: skip
+        if po_line is None:
+            raise QbError(
+                Status(3120, f'Object "{link.get("TxnLineID")}" specified in the request '
+                       "cannot be found.")
+            )  # fmt: skip
+        po_line["ReceivedQuantity"] = str(decimal(po_line["ReceivedQuantity"]) + quantity)
     record = _new_txn(company, "ItemReceipt", data, auto_ref=False)
     record.update(
         {

@@ -24,6 +24,7 @@ from eventsourcing.utils import EnvType
 
 from engine import passwords, views
 from engine.aggregates import Account, User, WebConnector
+from engine.aggregates.inventory_sync import InventorySync
 from engine.aggregates.mapping import Mapping
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession
@@ -71,6 +72,7 @@ class TransferEngine(
         QuickBooksLists: 1,
         QbwcSession: 20,
         Mapping: 100,
+        InventorySync: 20,
     }
 
     def __init__(

@@ -11,6 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from engine import views
 from engine.aggregates import Account, Registration, User, WebConnector
 from engine.aggregates.connector import TRANSFER_KINDS, check_connector_name, parse_emails
+from engine.aggregates.inventory_sync import InventorySync
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
@@ -50,7 +51,24 @@ class ConnectorCommands(TransferCommands):
             last_session = slot.last_session
         except AggregateNotFoundError:
             last_session = None
-        return views.connector_view(connector, account, last_session)
+        sync = self._get(InventorySync.create_id(connector.id))
+        last_sync = sync.last_sync_at if isinstance(sync, InventorySync) else None
+        return views.connector_view(connector, account, last_session, last_sync)
+
+    def inventory_history(self, ref: str | UUID) -> dict[str, Any]:
+        """The connector's Inventory Synchronization History: each run, newest first, with
+        what it set and every item it skipped, and when the last one succeeded."""
+        connector = self._connector(ref)
+        sync = self._get(InventorySync.create_id(connector.id))
+        runs = list(reversed(sync.runs)) if isinstance(sync, InventorySync) else []
+        last = sync.last_sync_at if isinstance(sync, InventorySync) else None
+        return {
+            "connector_id": str(connector.id),
+            "sync_inventory_on_next_run": connector.sync_inventory_requested,
+            "last_inventory_sync": views.iso(last),
+            "in_doubt": bool(isinstance(sync, InventorySync) and sync.in_flight),
+            "runs": runs,
+        }
 
     def _check_api_user(self, username: str) -> User:
         try:

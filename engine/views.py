@@ -39,7 +39,10 @@ def user_view(user: User, account: Account, now: datetime) -> dict[str, Any]:
 
 
 def connector_view(
-    connector: WebConnector, account: Account, last_session: dict[str, Any] | None = None
+    connector: WebConnector,
+    account: Account,
+    last_session: dict[str, Any] | None = None,
+    last_inventory_sync: datetime | None = None,
 ) -> dict[str, Any]:
     """A connector, its settings and its company file."""
     company = connector.company_file or {}
@@ -56,6 +59,7 @@ def connector_view(
         "transfer_expense_reports": connector.transfers[TransferKind.EXPENSE_REPORTS],
         "transfer_purchase_orders": connector.transfers[TransferKind.PURCHASE_ORDERS],
         "sync_inventory_on_next_run": connector.sync_inventory_requested,
+        "last_inventory_sync": iso(last_inventory_sync),
         "income_account": connector.income_account,
         "emails": list(connector.emails),
         "transfer_taxes_directly": connector.transfer_taxes_directly,

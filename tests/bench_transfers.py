@@ -2,11 +2,17 @@
 the simulated company, on SQLite (default) or PostgreSQL (`--database-url`).
 
     python -m tests.bench_transfers [--database-url URL] [--invoices 10000] [--organizations 200]
+                                    [--mixed]
 
 Each invoice has 3 lines; the organizations are split between customers QuickBooks has and ones
 the transfer creates. Reports wall time, the engine's CPU per invoice (the process's CPU minus
 the simulated QuickBooks' own), messages and peak memory. Targets (issue 11): at most 3 ms of
 server CPU per invoice, 60 s wall, 300 MB, for 10,000 invoices.
+
+`--mixed` adds the other types (issue 12): 2,000 time entries (400 weekly timesheets of 5
+days, so 2,000 TimeTrackingAdds), 500 expense reports (each a new `v-` vendor's bill for the
+first report of its resource) and 200 purchase orders with one receipt each, all transferred
+in the same session as the invoices; CPU is then reported per QuickBooks transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from tests.helpers import API_PASSWORD, demo_company, register_connector
 from tests.qbsim.writes import add_list_record
 from tests.test_import import DEMO
 from web.bootstrap import bootstrap
+
+TXNS = ("Invoice", "TimeTracking", "Bill", "PurchaseOrder", "ItemReceipt")
 
 
 class TimedCompany:
@@ -71,6 +79,73 @@ def psa_file(invoices: int, organizations: int) -> dict:
     return data
 
 
+RESOURCES = 20
+DAYS = ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06")
+
+
+def mixed(data: dict, organizations: int) -> dict:
+    """The other document types on top of `psa_file`'s invoices."""
+    data["resources"] = [
+        {"id": f"RES-B{r:02d}", "first_name": f"Tech{r:02d}", "last_name": "Bench"}
+        for r in range(RESOURCES)
+    ]
+    data["timesheets"] = [
+        {
+            "id": f"TS-B{t:04d}", "resource_id": f"RES-B{t % RESOURCES:02d}",
+            "period_start": DAYS[0], "period_end": "2026-11-08", "status": "approved",
+            "ready_to_transfer": True,
+            "entries": [
+                {"date": day, "hours": "7.5", "organization_id": f"ORG-B{t % organizations:04d}",
+                 "billing_code_id": "BC-1", "payroll_category_id": "PAY-1"}
+                for day in DAYS
+            ],
+        }
+        for t in range(400)
+    ]  # fmt: skip
+    data["expense_reports"] = [
+        {
+            "id": f"EXR-B{e:04d}", "resource_id": f"RES-B{e % RESOURCES:02d}",
+            "period_end": "2026-11-08", "status": "approved", "ready_to_transfer": True,
+            "items": [
+                {"date": "2026-11-03", "expense_category_id": "EXP-1", "amount": "58.29",
+                 "billable": True, "reimbursable": True,
+                 "organization_id": f"ORG-B{e % organizations:04d}"},
+                {"date": "2026-11-04", "expense_category_id": "EXP-2", "amount": "23.10",
+                 "reimbursable": True},
+            ],
+        }
+        for e in range(500)
+    ]  # fmt: skip
+    data["purchase_orders"] = [
+        {
+            "id": f"PO-B{p:04d}", "number": f"B{p:04d}", "vendor_name": "Ingram Micro",
+            "order_date": "2026-11-01", "status": "received", "ready_to_transfer": True,
+            "lines": [{"product_id": "PRD-1", "quantity": "2", "unit_cost": "910.00"},
+                      {"product_id": "PRD-2", "quantity": "4", "unit_cost": "149.00"}],
+            "received": [{"product_id": "PRD-2", "quantity": "4", "date": "2026-11-05"}],
+        }
+        for p in range(200)
+    ]  # fmt: skip
+    return data
+
+
+def prepare_mixed(qb) -> None:
+    """An employee of each resource's name (timesheets never create one)."""
+    for r in range(RESOURCES):
+        add_list_record(qb, "employee", {"FirstName": f"Tech{r:02d}", "LastName": "Bench"})
+
+
+def map_mixed(engine, reg) -> None:
+    for category, psa_id, target in (
+        ("payroll-categories", "PAY-1", "Regular Pay"),
+        ("expense-billable", "EXP-1", "Travel"),
+        ("expense-reimbursable", "EXP-2", "Meals and Entertainment"),
+    ):
+        engine.set_mapping(
+            reg.connector_id, category, psa_id, target, directory=engine.directory, by="bench"
+        )
+
+
 def run(engine, reg, company: TimedCompany) -> None:
     """One QBWC update through the engine's commands, as the SOAP endpoint calls them."""
     qb = company.company
@@ -93,6 +168,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--organizations", type=int, default=200)
+    parser.add_argument("--mixed", action="store_true", help="timesheets, expenses, POs too")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="qbt-transfers-"))
     url = args.database_url or f"sqlite:///{workdir / 'events.sqlite3'}"
@@ -104,26 +180,38 @@ def main(argv: list[str] | None = None) -> dict:
         for o in range(0, args.organizations, 2):  # half the customers exist already
             add_list_record(qb, "customer", {"Name": f"Bench Client {o:04d}"})
         qb.write_file_id(reg.owner_id, reg.file_id)
+        if args.mixed:
+            prepare_mixed(qb)
         company = TimedCompany(qb)
         run(engine, reg, company)
-        engine.import_psa(psa_file(args.invoices, args.organizations), by="bench")
-        engine.change_connector(reg.connector_id, transfers={"invoices": True})
+        data = psa_file(args.invoices, args.organizations)
+        engine.import_psa(mixed(data, args.organizations) if args.mixed else data, by="bench")
+        kinds = ("invoices", "timesheets", "expense_reports", "purchase_orders")
         for name in ("quickbookslists", "transfers", "psarecords"):
             fresh_view(settings, engine, name).close()  # what the runners do meanwhile
+        if args.mixed:
+            map_mixed(engine, reg)
+        engine.change_connector(
+            reg.connector_id, transfers=dict.fromkeys(kinds if args.mixed else kinds[:1], True)
+        )
+        for name in ("quickbookslists", "transfers", "psarecords"):
+            fresh_view(settings, engine, name).close()
         company.cpu, company.messages = 0.0, 0
         wall, cpu = time.perf_counter(), time.process_time()
         run(engine, reg, company)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        transferred = len(qb.txns["Invoice"])
+        made = {txn: len(qb.txns[txn]) for txn in TXNS}
+        transferred = sum(made.values())
         engine_cpu = cpu - company.cpu
         figures = {
             "database": settings.describe_database(),
             "invoices": args.invoices,
             "transferred": transferred,
+            "in_quickbooks": made,
             "messages": company.messages,
             "wall_s": round(wall, 2),
             "engine_cpu_s": round(engine_cpu, 2),
-            "engine_cpu_ms_per_invoice": round(1000 * engine_cpu / max(1, transferred), 2),
+            "engine_cpu_ms_per_transaction": round(1000 * engine_cpu / max(1, transferred), 2),
             "simulated_quickbooks_cpu_s": round(company.cpu, 2),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }

@@ -143,3 +143,61 @@ def test_every_invoice_reaches_quickbooks_once_whatever_goes_wrong(
             assert document["quickbooks"]["txn_id"] == done["quickbooks"]["txn_id"]
         caught_up(engine, settings)
         assert engine.queue.count_open(UUID(live.reg.connector_id), "invoices") == 0
+
+
+def test_every_type_and_the_inventory_sync_through_the_endpoint_once_despite_a_lost_answer(
+    engine, settings, web_app
+):
+    # What an admin does: every transfer box on, the mappings the types need, an inventory
+    # sync asked for; QBWC dies after QuickBooks applied the message that adds the bill.
+    with serving_app(engine, settings, web_app) as live:
+        company = demo_company()
+        company.write_file_id(live.reg.owner_id, live.reg.file_id)
+        add_list_record(
+            company, "account", {"Name": "Inventory Adjustment", "AccountType": "CostOfGoodsSold"}
+        )
+        assert update(live, company).outcome == "completed"
+        engine.import_psa(DEMO, by="tests")
+        caught_up(engine, settings)
+        for category, psa_id, target in (
+            ("payroll-categories", "PAY-1", "Regular Pay"),
+            ("payroll-categories", "PAY-2", "[do not transfer]"),
+            ("expense-billable", "EXP-1", "Travel"),
+            ("expense-reimbursable", "EXP-2", "Meals and Entertainment"),
+        ):
+            engine.set_mapping(
+                live.reg.connector_id, category, psa_id, target,
+                directory=engine.directory, by="tests",
+            )  # fmt: skip
+        engine.change_connector(
+            live.reg.connector_id,
+            transfers=dict.fromkeys(
+                ("invoices", "timesheets", "expense_reports", "purchase_orders"), True
+            ),
+        )
+        engine.change_connector(live.reg.connector_id, sync_inventory_now=True)
+        faults = Faults()
+        process, counted = company.process, []
+
+        def processing(request: str) -> str:
+            counted.append(request)
+            if "<BillAddRq" in request and faults.lose_response_after is None:
+                faults.lose_response_after = len(counted)
+            return process(request)
+
+        company.process = processing
+        update(live, company, faults)
+        company.process = process
+        assert len(company.txns["Bill"]) == 1  # applied; its answer lost
+        for _ in range(2):
+            assert update(live, company).outcome == "completed"
+        counts = {t: len(company.txns[t]) for t in ("Invoice", "TimeTracking", "Bill")}
+        assert counts == {"Invoice": 2, "TimeTracking": 2, "Bill": 1}
+        assert len(company.txns["PurchaseOrder"]) == 1 and len(company.txns["ItemReceipt"]) == 1
+        assert len(company.txns["InventoryAdjustment"]) == 1
+        bill = engine.get_transfer("expense_report", "EXR-77", live.reg.connector_id)
+        assert bill["status"] in DONE
+        for kind, psa_id in (("timesheet", "TS-301"), ("purchase_order", "PO-9001")):
+            parts = engine.get_transfer(kind, psa_id, live.reg.connector_id)["parts"]
+            assert {p["status"] for p in parts} <= DONE | {"skipped"}
+        assert engine.get_connector(live.reg.connector_id)["last_inventory_sync"] is not None

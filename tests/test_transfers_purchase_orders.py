@@ -205,3 +205,25 @@ def test_an_order_changed_after_transfer_is_modified_even_with_a_stale_edit_sequ
     rows = history(settings, engine, kind="purchase_orders", document="purchase_order:PO-9001")
     codes = [r["code"] for r in rows["rows"]]
     assert 3200 in codes  # the stale EditSequence, read again and resent in the same session
+
+
+def test_receipts_waiting_for_their_orders_go_at_the_end_of_the_same_session(store, monkeypatch):
+    # One transfer per batch: a receipt may come before its order in the queue (they are
+    # queued together); it waits for the end of the pass instead of the next session.
+    engine, reg, company, settings = store
+    monkeypatch.setattr("engine.steps.transfers.BATCH_SIZE", 1)
+    engine.withdraw("purchase_order", ["PO-9001"], by="tests")
+    orders = []
+    for n in range(3):
+        order = copy.deepcopy(DEMO["purchase_orders"][0])
+        order.update(id=f"PO-93{n}", number=f"93{n}")
+        orders.append(order)
+    imported(engine, settings, *orders)
+    run_session(engine, reg, company)
+    assert len(orders_in(company)) == 3
+    assert len(company.txns["ItemReceipt"]) == 3
+    assert on_hand_of(company, U7) == "12"
+
+
+def on_hand_of(company, name) -> str:
+    return company.find(["item_inventory"], name)["QuantityOnHand"]

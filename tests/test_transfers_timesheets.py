@@ -156,3 +156,21 @@ def test_a_lost_answer_after_quickbooks_added_the_hours_is_found_not_resent(offi
     assert len(time_in(company)) == 2
     assert [p["status"] for p in sheet(engine, reg)["parts"]] == ["verified", "verified", "skipped"]
     assert engine.get_document("timesheet", "TS-301")["status"] == "transferred"
+
+
+def test_a_customer_two_types_create_in_one_message_is_made_once(office):
+    # The invoices' and the timesheets' steps both find Acme and Bright missing and ask
+    # for them in the same message: the second creation meets 3100, asks again by name,
+    # finds it, and every transfer goes.
+    engine, reg, company, settings = office
+    engine.change_connector(reg.connector_id, transfers={"invoices": True})
+    caught_up(engine, settings)
+    run_session(engine, reg, company)
+    names = [c["FullName"] for c in company.lists["customer"].values()]
+    assert names.count("Acme Dental Group") == 1 and names.count("Bright:Downtown Clinic") == 1
+    assert len(company.txns["Invoice"]) == 2 and len(time_in(company)) == 2
+    assert [p["status"] for p in sheet(engine, reg)["parts"]] == [
+        "succeeded",
+        "succeeded",
+        "skipped",
+    ]

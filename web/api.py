@@ -114,6 +114,11 @@ def show_connector(ref: str):
     return jsonify(connector_detail(get_settings(), get_engine(), ref))
 
 
+@api.get("/connectors/<ref>/inventory-syncs")
+def inventory_history(ref: str):
+    return jsonify(get_engine().inventory_history(ref))
+
+
 @api.patch("/connectors/<ref>")
 def change_connector(ref: str):
     data = _body()

@@ -198,6 +198,9 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _operation("Clear a mapping"),
     },
     "/connectors/{ref}/check": {"get": _operation("The readiness check")},
+    "/connectors/{ref}/inventory-syncs": {
+        "get": _operation("The Inventory Synchronization History, newest run first")
+    },
     "/transfers": {
         "get": _operation(
             "Transfers; status pending or pending_failed are the two queues",

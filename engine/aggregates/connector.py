@@ -77,6 +77,10 @@ class WebConnector(Aggregate):
     class InventorySyncRequested(Aggregate.Event):
         pass
 
+    class InventorySyncDone(Aggregate.Event):
+        outcome: str
+        at: datetime
+
     class IncomeAccountChanged(Aggregate.Event):
         account: str | None
 
@@ -189,6 +193,12 @@ class WebConnector(Aggregate):
     @event(InventorySyncRequested)
     def _inventory_sync_requested(self) -> None:
         self.sync_inventory_requested = True
+
+    @event(InventorySyncDone)
+    def clear_inventory_sync(self, outcome: str, at: datetime) -> None:
+        """The requested sync ran (`outcome`: succeeded or failed): the one-shot box clears
+        either way, as the product documents."""
+        self.sync_inventory_requested = False
 
     def change_income_account(self, account: str | None) -> None:
         """Set the QuickBooks income account for new inventory items (None: the default)."""

@@ -6,6 +6,7 @@ why."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -20,6 +21,7 @@ from engine.qbwc.support import SessionSupport
 from engine.qbxml.parser import QbxmlParseError, parse_response
 from engine.qbxml.status import explain_hresult
 from engine.steps import pipeline
+from engine.steps.inventory import refuse_inventory_sync
 from engine.text import bounded
 
 MAX_HRESULT_RETRIES = 2
@@ -83,6 +85,9 @@ class Conversation(SessionSupport):
                 to_save += self._release(session, "failed", now)
                 self.save(*to_save)
                 return ""
+            host: dict[str, Any] = session.host or {}
+            context.file_mode = str(host.get("file_mode") or "")
+            refuse_inventory_sync(connector, context)
         context.qbxml_version = session.qbxml_version or context.qbxml_version
         context.exchange_id = uuid4()
         planned = pipeline.next_message(session.steps, session.work, session.exchanges + 1, context)

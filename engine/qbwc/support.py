@@ -59,6 +59,7 @@ class SessionSupport(Needs):
             queue=self.queue,
             session_id=session.id,
             exchange_id=session.in_flight,
+            file_mode=str((session.host or {}).get("file_mode") or ""),
             loaded=self.working_sets.take(session.id),
         )
 

@@ -13,6 +13,7 @@ from lxml import etree
 
 from engine import queue
 from engine.aggregates import WebConnector
+from engine.aggregates.inventory_sync import InventorySync
 from engine.aggregates.mapping import Mapping
 from engine.aggregates.psa import Document, PsaRecord
 from engine.aggregates.quickbooks_lists import QuickBooksLists
@@ -173,6 +174,7 @@ class StepContext:
     queue: TransferQueue | None = None
     session_id: UUID | None = None
     exchange_id: UUID | None = None  # the exchange being sent or answered
+    file_mode: str = ""  # QBFileMode from the session's host answer: SingleUser, MultiUser
     # What steps loaded, by id: kept from the session's previous call while still current
     # (engine.working_sets), so each aggregate is loaded once however many calls use it.
     loaded: MutableMapping[UUID, Aggregate | None] = field(default_factory=dict)
@@ -198,6 +200,22 @@ class StepContext:
             )
         assert isinstance(lists, QuickBooksLists)
         return lists
+
+    def inventory_sync(self) -> InventorySync:
+        """The connector's inventory syncs (what is in flight, the history)."""
+        found = self.get(InventorySync.create_id(self.connector_id))
+        if found is None:
+            found = self.loaded[InventorySync.create_id(self.connector_id)] = InventorySync(
+                self.connector_id
+            )
+        assert isinstance(found, InventorySync)
+        return found
+
+    def psa_records(self, kind: str) -> list[dict[str, Any]]:
+        """Every imported PSA record of `kind`, as the PSA read model lists them."""
+        if self.catalog is None:
+            raise LookupError("this engine was built without the PSA read model")
+        return list(self.catalog.records_of(kind))
 
     def mapping(self) -> Mapping:
         """The connector's mappings from PSA codes to QuickBooks records."""

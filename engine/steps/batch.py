@@ -51,6 +51,10 @@ class TransferPass:
     # ("" EditSequence: QuickBooks no longer holds it).
     fetched: dict[str, Fetched] = field(default_factory=dict)
     again: tuple[str, ...] = ()  # transfers given a second go in this pass (one each)
+    # Transfers that waited for another (a receipt for its order): taken once more at the
+    # end of the pass, when every order of the pass has been sent.
+    deferred: tuple[str, ...] = ()
+    rechecked: tuple[str, ...] = ()  # dependencies asked for again after a 3100 (once each)
 
     def to_json(self) -> dict[str, Any]:
         """The pass as JSON values."""
@@ -70,6 +74,8 @@ class TransferPass:
                 for k, f in self.fetched.items()
             },
             "again": list(self.again),
+            "deferred": list(self.deferred),
+            "rechecked": list(self.rechecked),
         }
 
     @classmethod
@@ -91,6 +97,8 @@ class TransferPass:
                 for k, v in data.get("fetched", {}).items()
             },
             again=tuple(data.get("again", ())),
+            deferred=tuple(data.get("deferred", ())),
+            rechecked=tuple(data.get("rechecked", ())),
         )
 
 

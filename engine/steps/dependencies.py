@@ -8,7 +8,7 @@ QuickBooks names are unique, so it can be neither used nor created)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from typing import Protocol
 
 from lxml import etree
 
@@ -17,7 +17,24 @@ from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
 from engine.steps.base import StepContext
-from engine.steps.batch import TransferPass
+
+
+class Resolving(Protocol):
+    """A step state that resolves dependencies: what is known to exist (key -> e-mail
+    address), what could not be made (key -> why), and whether QuickBooks was asked."""
+
+    @property
+    def known(self) -> dict[str, str]: ...
+
+    @property
+    def failed(self) -> dict[str, str]: ...
+
+    @property
+    def queried(self) -> bool: ...
+
+    @property
+    def rechecked(self) -> tuple[str, ...]: ...
+
 
 FIELDS = {
     "customers": ["ListID", "FullName", "Email"],
@@ -31,6 +48,7 @@ QUERIES = {
     "vendors": "VendorQueryRq",
     "accounts": "AccountQueryRq",
 }
+DUPLICATE_NAME = 3100  # "The name ... of the list element is already in use."
 _LISTS = {"CustomerRet": "customers", "VendorRet": "vendors", "AccountRet": "accounts"}
 
 
@@ -45,7 +63,7 @@ def customer_key(name: str) -> str:
 
 
 def lookup(
-    state: TransferPass,
+    state: Resolving,
     plans: list[Plan],
     seen: dict[str, str],
     context: StepContext,
@@ -150,17 +168,23 @@ def creation(need: Dependency, request_id: str, context: StepContext) -> etree._
 
 
 def created(
-    state: TransferPass, asked: list[Dependency], responses: list[Response | None]
-) -> TransferPass:
-    """The pass once QuickBooks answered the creations: what now exists, what could not be
-    made (and the children of what could not be made)."""
+    state: Resolving, asked: list[Dependency], responses: list[Response | None]
+) -> tuple[dict[str, str], dict[str, str], bool, tuple[str, ...]]:
+    """(known, failed, queried, rechecked) once QuickBooks answered the creations: what now
+    exists, what could not be made (and the children of what could not be made)."""
     known, failed, lost = dict(state.known), dict(state.failed), False
+    rechecked = list(state.rechecked)
     for need, response in zip(asked, responses, strict=False):
         if response is None:
             lost = True  # it may exist now: asked again by name before any new add
             continue
         if response.status.decision in (status.OK, status.WARNING):
             known[need.key] = need.email
+        elif response.status.code == DUPLICATE_NAME and need.key not in rechecked:
+            # Another step of the same message (an invoice's and a timesheet's customer)
+            # may have just made it: asked for again by name, once, before it fails.
+            rechecked.append(need.key)
+            lost = True
         else:
             failed[need.key] = (
                 f"QuickBooks could not create the {need.list_name[:-1]} "
@@ -169,10 +193,10 @@ def created(
     for need in asked:  # a child whose parent failed cannot be created either
         if need.parent and f"{need.list_name}:{need.parent.casefold()}" in failed:
             failed.setdefault(need.key, f"its parent {need.parent!r} could not be created")
-    return replace(state, known=known, failed=failed, queried=not lost)
+    return known, failed, not lost, tuple(rechecked)
 
 
-def blocked(state: TransferPass, plan: Plan) -> str | None:
+def blocked(state: Resolving, plan: Plan) -> str | None:
     """Why a plan cannot be sent yet (a dependency failed, an e-mailed invoice's customer
     has no address), or None."""
     for need in plan.needs:

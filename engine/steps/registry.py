@@ -16,6 +16,7 @@ from engine.purchase_orders import PurchaseOrderType
 from engine.steps.base import Step, StepState
 from engine.steps.batch import TransferPass
 from engine.steps.deletions import DELETIONS, DeletionPass, DeletionSync
+from engine.steps.inventory import INVENTORY_SYNC, InventoryPass, InventorySyncStep
 from engine.steps.lists import ListPass, ListSync
 from engine.steps.paid_dates import PAID_DATES, PaidDates, PaidPass
 from engine.steps.transfers import TransferStep
@@ -32,10 +33,11 @@ STEPS: dict[str, Step[Any]] = {
     DELETIONS: DeletionSync(),
     PAID_DATES: PaidDates(),
     **{str(kind): transfer for kind, transfer in TRANSFERS.items()},
+    INVENTORY_SYNC: InventorySyncStep(),
 }
 # Every kind of step state, to read a session's events back.
 STATE_KINDS: dict[str, type[StepState]] = {
-    cls.KIND: cls for cls in (ListPass, DeletionPass, PaidPass, TransferPass)
+    cls.KIND: cls for cls in (ListPass, DeletionPass, PaidPass, TransferPass, InventoryPass)
 }
 
 
@@ -47,6 +49,10 @@ def plan(lists: QuickBooksLists, connector: WebConnector | None = None) -> list[
         if connector.transfers.get(TransferKind.INVOICES):
             steps.append(PAID_DATES)  # "Transfer Invoices and Sync Paid Date"
         steps += [str(kind) for kind in TRANSFERS if connector.transfers.get(kind)]
+        if connector.sync_inventory_requested and connector.transfers.get(
+            TransferKind.PURCHASE_ORDERS
+        ):
+            steps.append(INVENTORY_SYNC)  # after the orders: those needing a resync go first
     return steps
 
 

@@ -173,7 +173,10 @@ class TransferStep:
                 queried=True,
             )
         elif state.phase == "create":
-            state = dependencies.created(state, self._unknown(state, work, context), responses)
+            known, failed, queried, rechecked = dependencies.created(
+                state, self._unknown(state, work, context), responses
+            )
+            state = replace(state, known=known, failed=failed, queried=queried, rechecked=rechecked)
             self._seen(context).update(state.known)
         elif state.phase == "fetch":
             state = replace(
@@ -184,9 +187,7 @@ class TransferStep:
             for transfer_id, response in zip(state.asked, responses, strict=True):
                 if self._answered(work.transfers[transfer_id], response, context, state):
                     again.append(transfer_id)
-            # A stale EditSequence (3200) is read again and the change resent, and a receipt
-            # whose purchase order this batch just placed goes now: each once per pass.
-            again += [t for t in work.waiting if t not in state.again]
+            # A stale EditSequence (3200) is read again and the change resent, once per pass.
             stale = {work.plans[t].fetch for t in again if t in work.plans}
             state = replace(
                 state,
@@ -222,11 +223,23 @@ class TransferStep:
         batch (taking only what is to be sent), or done."""
         while True:
             if not state.batch:
+                if state.exhausted and state.deferred:
+                    state = replace(
+                        state,
+                        batch=state.deferred,
+                        deferred=(),
+                        again=(*state.again, *state.deferred),
+                        done=state.done - len(state.deferred),
+                    )
+                    continue
                 if state.exhausted:
                     return replace(state, phase="done", known={}, failed={})
                 state = self._take(state, context)
                 continue
             work = self._load(state, context)
+            waiting = [t for t in work.waiting if t not in state.again and t not in state.deferred]
+            if waiting:
+                state = replace(state, deferred=(*state.deferred, *waiting))
             if work.unsure:
                 return replace(state, phase="verify")
             if not work.ready:

@@ -25,6 +25,7 @@ CONNECTOR_KEYS = [
     "transfer_expense_reports",
     "transfer_purchase_orders",
     "sync_inventory_on_next_run",
+    "last_inventory_sync",
     "income_account",
     "emails",
     "transfer_taxes_directly",
@@ -237,6 +238,27 @@ def sync_deletions(connector, as_json):
     with engine() as app:
         result = app.request_deletion_sync(connector)
     emit(result, as_json, lambda c: f"deletion sync due at the next run of {c['name']}")
+
+
+@connectors.command("inventory-history")
+@click.argument("connector")
+@json_option
+def inventory_history(connector, as_json):
+    """The Inventory Synchronization History: each full sync, and every item it skipped."""
+    with engine() as app:
+        result = app.inventory_history(connector)
+    emit(result, as_json, _inventory_text)
+
+
+def _inventory_text(result: dict) -> str:
+    lines = [
+        f"last inventory sync: {result['last_inventory_sync'] or 'never'}"
+        + ("  (an adjustment awaits verification)" if result["in_doubt"] else "")
+    ]
+    for run in result["runs"]:
+        lines.append(f"{run['at']}  {run['outcome']}  {run['message']}")
+        lines += [f"    skipped {s['item']}: {s['reason']}" for s in run["skipped"]]
+    return "\n".join(lines)
 
 
 @connectors.command("check")

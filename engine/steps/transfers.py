@@ -25,11 +25,11 @@ from lxml import etree
 from engine.aggregates import transfer as transfers
 from engine.aggregates.transfer import Transfer
 from engine.kinds import TransferStatus
-from engine.plans import CannotTransfer, Dependency, Fetched, Gone, Plan, Skipped, Waiting
+from engine.plans import CannotTransfer, Dependency, Gone, Plan, Skipped, Waiting
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response
-from engine.steps import dependencies
+from engine.steps import dependencies, fetching
 from engine.steps.base import Outcome, Request, StepContext
 from engine.steps.batch import Batch, TransferPass, TransferType
 from engine.steps.verification import (
@@ -103,7 +103,9 @@ class TransferStep:
             return Request(tuple(elements), len(items) * ANSWER_PER_REQUEST)
         if state.phase == "fetch":
             return Request(
-                tuple(self._fetch_query(t, request_id, i, context) for i, t in enumerate(items)),
+                tuple(
+                    fetching.query(t, f"{request_id}.f{i}", context) for i, t in enumerate(items)
+                ),
                 len(items) * ANSWER_PER_REQUEST,
             )
         if state.phase == "create":
@@ -180,7 +182,8 @@ class TransferStep:
             self._seen(context).update(state.known)
         elif state.phase == "fetch":
             state = replace(
-                state, fetched={**state.fetched, **_fetched(self._to_fetch(state, work), responses)}
+                state,
+                fetched={**state.fetched, **fetching.read(self._to_fetch(state, work), responses)},
             )
         else:
             again = []
@@ -352,17 +355,6 @@ class TransferStep:
         wanted = {work.plans[t].fetch: None for t in self._sendable(state, work)}
         return [txn for txn in wanted if txn and txn not in state.fetched]
 
-    def _fetch_query(
-        self, txn_id: str, request_id: str, index: int, context: StepContext
-    ) -> etree._Element:
-        return build_request(
-            "PurchaseOrderQueryRq",
-            {"TxnID": [txn_id], "IncludeLineItems": True},
-            request_id=f"{request_id}.f{index}",
-            version=context.qbxml_version,
-            include=["TxnID", "EditSequence", "PurchaseOrderLineRet"],
-        )
-
     # -- the adds --------------------------------------------------------------------------------
 
     def _lookup(
@@ -521,33 +513,3 @@ class TransferStep:
         else:
             self._succeeded(transfer, ret, context, verified=True)
         return True
-
-
-def _fetched(asked: list[str], responses: list[Response | None]) -> dict[str, Fetched]:
-    """What QuickBooks' answers to the fetch queries hold; a TxnID it did not return is
-    recorded as gone (no EditSequence), one whose answer was lost is not recorded."""
-    out = {}
-    for txn_id, response in zip(asked, responses, strict=False):
-        if response is None:
-            continue
-        if response.status.decision not in (status.OK, status.NO_MATCH, status.WARNING):
-            problem = f"{response.status.code} {response.status.message}"
-            out[txn_id] = Fetched(txn_id, "", problem=f"QuickBooks could not read it: {problem}")
-            continue
-        ret = response.rets[0] if response.rets else None
-        if ret is None:
-            out[txn_id] = Fetched(
-                txn_id, "", problem=f"QuickBooks no longer holds its purchase order ({txn_id})"
-            )
-            continue
-        lines = tuple(
-            (
-                line.findtext("TxnLineID") or "",
-                line.findtext("ItemRef/FullName") or "",
-                line.findtext("Quantity") or "0",
-                line.findtext("ReceivedQuantity") or "0",
-            )
-            for line in ret.findall("PurchaseOrderLineRet")
-        )
-        out[txn_id] = Fetched(txn_id, ret.findtext("EditSequence") or "", lines)
-    return out

@@ -227,3 +227,29 @@ def test_receipts_waiting_for_their_orders_go_at_the_end_of_the_same_session(sto
 
 def on_hand_of(company, name) -> str:
     return company.find(["item_inventory"], name)["QuantityOnHand"]
+
+
+def test_a_lost_modification_answer_is_read_again_and_resent_harmlessly(store):
+    engine, reg, company, settings = store
+    run_session(engine, reg, company)
+    changed = copy.deepcopy(DEMO["purchase_orders"][0])
+    changed["lines"][1]["quantity"] = "5"
+    imported(engine, settings, changed)
+    caught_up(engine, settings)
+
+    def lost(n, request, answer):
+        if "<PurchaseOrderModRq" in request:
+            return None  # QuickBooks applied the change; QBWC died before the answer
+        return answer, ""
+
+    session(engine, reg, company, tamper=lost)
+    (order,) = orders_in(company)
+    assert order["PurchaseOrderLineRet"][1]["Quantity"] == "5"
+    caught_up(engine, settings)
+    run_session(engine, reg, company)  # read again (a new EditSequence), the same values sent
+    (order,) = orders_in(company)
+    assert [x["Quantity"] for x in order["PurchaseOrderLineRet"]] == ["4", "5"]
+    assert len(order["PurchaseOrderLineRet"]) == 2
+    parts = engine.get_transfer("purchase_order", "PO-9001", reg.connector_id)["parts"]
+    assert parts[0]["status"] == "succeeded"
+    assert engine.get_document("purchase_order", "PO-9001")["changed_after_transfer"] is False

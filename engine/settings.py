@@ -118,6 +118,8 @@ def database_env(database_url: str | None, base_dir: Path) -> dict[str, str]:
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["8"])[0],
+            # A wrong host or port fails in seconds, not after the library's 30.
+            "POSTGRES_CONNECT_TIMEOUT": "5",
         }
     raise ConfigurationError(
         f"DATABASE_URL scheme {parts.scheme or '(none)'!r} is not supported: "

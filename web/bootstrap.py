@@ -10,6 +10,7 @@ from engine.application import TransferEngine
 from engine.commanding import utcnow
 from engine.settings import Settings
 from projections.ports import ListsDirectory, PsaRecordsCatalog, TransfersQueue
+from web.database import prepare_postgres
 
 
 def bootstrap(
@@ -18,9 +19,12 @@ def bootstrap(
     """The engine on the configured event store, its ports wired to the read models (opened on
     first use, closed with the engine)."""
     settings = settings or Settings.from_env()
+    env = settings.eventstore_env()
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        prepare_postgres(env)
     ports = ListsDirectory(settings), PsaRecordsCatalog(settings), TransfersQueue(settings)
     engine = TransferEngine(
-        env=settings.eventstore_env(),
+        env=env,
         clock=clock,
         directory=ports[0],
         catalog=ports[1],

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from engine.steps.inventory import MULTI_USER
-from tests.helpers import demo_company, register_connector, run_session
+from tests.helpers import run_session
 from tests.qbsim.writes import add_list_record
-from tests.test_transfers_invoices import caught_up, session
+from tests.test_transfers_invoices import caught_up, lost_after, session, synced_demo
 from tests.test_transfers_purchase_orders import U7
-from web.bootstrap import bootstrap
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
 LAPTOP = "Dell Latitude 5550 Laptop"
@@ -24,14 +23,10 @@ DOCK = {"id": "PRD-3", "name": "Dell WD19S Dock", "unit_cost": "150.00", "on_han
 def store(settings):
     """The demo company and PSA file, purchase orders on, the demo order already placed
     (with its receipt), and one more product QuickBooks does not have."""
-    engine = bootstrap(settings)
-    reg = register_connector(engine)
-    company = demo_company()
-    company.write_file_id(reg.owner_id, reg.file_id)
+    engine, reg, company = synced_demo(settings)
     add_list_record(
         company, "account", {"Name": "Inventory Adjustment", "AccountType": "CostOfGoodsSold"}
     )
-    run_session(engine, reg, company)
     engine.import_psa({**DEMO, "products": [*DEMO["products"], DOCK]}, by="tests")
     caught_up(engine, settings)
     engine.change_connector(reg.connector_id, transfers={"purchase_orders": True})
@@ -93,12 +88,7 @@ def test_multi_user_fails_the_whole_run_clears_the_box_and_stamps_nothing(store)
 def test_a_lost_answer_after_quickbooks_applied_the_adjustment_is_found_not_resent(store):
     engine, reg, company, settings = store
 
-    def lost(n, request, answer):
-        if "<InventoryAdjustmentAddRq" in request:
-            return None
-        return answer, ""
-
-    session(engine, reg, company, tamper=lost)
+    session(engine, reg, company, tamper=lost_after("<InventoryAdjustmentAddRq"))
     assert len(adjustments(company)) == 1
     history = engine.inventory_history(reg.connector_id)
     assert history["in_doubt"] is True and history["runs"] == []

@@ -27,13 +27,14 @@ def update(live, company, faults: Faults | None = None):
     return scheduled_update(live, company, faults=faults)
 
 
-def lose_the_invoices_answer(company, faults: Faults):
-    """QBWC dies right after QuickBooks applied the first message that adds invoices."""
+def lose_the_answer_to(marker: str, company, faults: Faults):
+    """QBWC dies right after QuickBooks applied the first message that carries `marker`
+    (undone by `del company.process`)."""
     process, counted = company.process, []
 
     def processing(request: str) -> str:
         counted.append(request)
-        if "<InvoiceAddRq" in request and faults.lose_response_after is None:
+        if marker in request and faults.lose_response_after is None:
             faults.lose_response_after = len(counted)
         return process(request)
 
@@ -79,7 +80,7 @@ def test_every_invoice_reaches_quickbooks_once_whatever_goes_wrong(
         renamed["invoices"][2]["ready_to_transfer"] = True
         engine.import_psa(renamed, by="tests")
         faults = Faults()
-        lose_the_invoices_answer(company, faults)
+        lose_the_answer_to("<InvoiceAddRq", company, faults)
         assert update(live, company, faults).outcome == "crashed"
         del company.process
         assert len(company.txns["Invoice"]) == 3
@@ -177,17 +178,9 @@ def test_every_type_and_the_inventory_sync_through_the_endpoint_once_despite_a_l
         )
         engine.change_connector(live.reg.connector_id, sync_inventory_now=True)
         faults = Faults()
-        process, counted = company.process, []
-
-        def processing(request: str) -> str:
-            counted.append(request)
-            if "<BillAddRq" in request and faults.lose_response_after is None:
-                faults.lose_response_after = len(counted)
-            return process(request)
-
-        company.process = processing
+        lose_the_answer_to("<BillAddRq", company, faults)
         update(live, company, faults)
-        company.process = process
+        del company.process
         assert len(company.txns["Bill"]) == 1  # applied; its answer lost
         for _ in range(2):
             assert update(live, company).outcome == "completed"

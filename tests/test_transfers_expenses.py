@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import demo_company, register_connector, run_session
-from tests.test_transfers_invoices import caught_up, session
-from web.bootstrap import bootstrap
+from tests.helpers import run_session
+from tests.test_transfers_invoices import caught_up, lost_after, session, synced_demo
 from web.views import history
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
@@ -21,11 +20,7 @@ DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text()
 def office(settings):
     """The demo company synced, the demo PSA file imported, its categories mapped and
     expense reports switched on."""
-    engine = bootstrap(settings)
-    reg = register_connector(engine)
-    company = demo_company()
-    company.write_file_id(reg.owner_id, reg.file_id)
-    run_session(engine, reg, company)
+    engine, reg, company = synced_demo(settings)
     engine.import_psa(DEMO, by="tests")
     caught_up(engine, settings)
     for category, psa_id, target in (
@@ -171,12 +166,7 @@ def test_an_unmapped_category_fails_the_report_until_it_is_mapped(office):
 def test_a_lost_answer_after_quickbooks_added_the_bill_is_found_not_resent(office):
     engine, reg, company, settings = office
 
-    def lost(n, request, answer):
-        if "<BillAddRq" in request:
-            return None
-        return answer, ""
-
-    session(engine, reg, company, tamper=lost)
+    session(engine, reg, company, tamper=lost_after("<BillAddRq"))
     assert len(bills_in(company)) == 1
     caught_up(engine, settings)
     run_session(engine, reg, company)

@@ -18,14 +18,33 @@ DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text()
 DEMO_READY = ("INV-5001", "INV-5002")  # the demo's invoices marked Ready to Transfer
 
 
-@pytest.fixture
-def shop(settings):
-    """The demo company synced once, the demo PSA file imported, invoices switched on."""
+def synced_demo(settings):
+    """A fresh engine and the demo company, linked and synced by a first session:
+    (engine, registration, company)."""
     engine = bootstrap(settings)
     reg = register_connector(engine)
     company = demo_company()
     company.write_file_id(reg.owner_id, reg.file_id)
     run_session(engine, reg, company)
+    return engine, reg, company
+
+
+def lost_after(marker: str):
+    """A `session` tamper: QBWC dies right after QuickBooks applied the first message that
+    carries `marker` (an `<...AddRq`), so its answer never reaches the engine."""
+
+    def tamper(n, request, answer):
+        if marker in request:
+            return None
+        return answer, ""
+
+    return tamper
+
+
+@pytest.fixture
+def shop(settings):
+    """The demo company synced once, the demo PSA file imported, invoices switched on."""
+    engine, reg, company = synced_demo(settings)
     engine.import_psa(DEMO, by="tests")
     engine.change_connector(reg.connector_id, transfers={"invoices": True})
     try:

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from engine import naming
-from tests.helpers import demo_company, register_connector, run_session
+from tests.helpers import run_session
 from tests.qbsim.writes import add_list_record
-from tests.test_transfers_invoices import caught_up, session
-from web.bootstrap import bootstrap
+from tests.test_transfers_invoices import caught_up, lost_after, session, synced_demo
 from web.views import history
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
@@ -23,11 +22,7 @@ U7 = naming.product_item_name(DEMO["products"][1]["name"]).name  # cut at 31, as
 @pytest.fixture
 def store(settings):
     """The demo company synced, the demo PSA file imported, purchase orders switched on."""
-    engine = bootstrap(settings)
-    reg = register_connector(engine)
-    company = demo_company()
-    company.write_file_id(reg.owner_id, reg.file_id)
-    run_session(engine, reg, company)
+    engine, reg, company = synced_demo(settings)
     engine.import_psa(DEMO, by="tests")
     caught_up(engine, settings)
     engine.change_connector(reg.connector_id, transfers={"purchase_orders": True})
@@ -115,12 +110,7 @@ def test_a_non_inventory_item_of_the_same_name_blocks_the_order(store):
 def test_a_lost_answer_after_quickbooks_added_the_order_is_found_not_resent(store):
     engine, reg, company, settings = store
 
-    def lost(n, request, answer):
-        if "<PurchaseOrderAddRq" in request:
-            return None
-        return answer, ""
-
-    session(engine, reg, company, tamper=lost)
+    session(engine, reg, company, tamper=lost_after("<PurchaseOrderAddRq"))
     assert len(orders_in(company)) == 1
     caught_up(engine, settings)
     run_session(engine, reg, company)
@@ -159,12 +149,7 @@ def test_a_receipt_becomes_one_item_receipt_linked_to_the_order_line(store):
 def test_a_lost_receipt_answer_is_found_not_resent(store):
     engine, reg, company, settings = store
 
-    def lost(n, request, answer):
-        if "<ItemReceiptAddRq" in request:
-            return None
-        return answer, ""
-
-    session(engine, reg, company, tamper=lost)
+    session(engine, reg, company, tamper=lost_after("<ItemReceiptAddRq"))
     assert len(company.txns["ItemReceipt"]) == 1
     caught_up(engine, settings)
     run_session(engine, reg, company)
@@ -237,12 +222,7 @@ def test_a_lost_modification_answer_is_read_again_and_resent_harmlessly(store):
     imported(engine, settings, changed)
     caught_up(engine, settings)
 
-    def lost(n, request, answer):
-        if "<PurchaseOrderModRq" in request:
-            return None  # QuickBooks applied the change; QBWC died before the answer
-        return answer, ""
-
-    session(engine, reg, company, tamper=lost)
+    session(engine, reg, company, tamper=lost_after("<PurchaseOrderModRq"))
     (order,) = orders_in(company)
     assert order["PurchaseOrderLineRet"][1]["Quantity"] == "5"
     caught_up(engine, settings)

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import demo_company, register_connector, run_session
-from tests.test_transfers_invoices import caught_up, session
-from web.bootstrap import bootstrap
+from tests.helpers import run_session
+from tests.test_transfers_invoices import caught_up, lost_after, session, synced_demo
 from web.views import history
 
 DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text())
@@ -21,11 +20,7 @@ DEMO = json.loads((Path(__file__).parent / "data" / "psa-demo.json").read_text()
 def office(settings):
     """The demo company synced, the demo PSA file imported, timesheets switched on, the
     regular hours mapped to "Regular Pay" and vacation to [do not transfer]."""
-    engine = bootstrap(settings)
-    reg = register_connector(engine)
-    company = demo_company()
-    company.write_file_id(reg.owner_id, reg.file_id)
-    run_session(engine, reg, company)
+    engine, reg, company = synced_demo(settings)
     engine.import_psa(DEMO, by="tests")
     caught_up(engine, settings)
     for psa_id, target in (("PAY-1", "Regular Pay"), ("PAY-2", "[do not transfer]")):
@@ -143,12 +138,7 @@ def test_a_two_week_period_lands_in_each_of_its_quickbooks_weeks(office):
 def test_a_lost_answer_after_quickbooks_added_the_hours_is_found_not_resent(office):
     engine, reg, company, settings = office
 
-    def lost(n, request, answer):
-        if "<TimeTrackingAddRq" in request:
-            return None  # QuickBooks applied it; QBWC died before handing the answer back
-        return answer, ""
-
-    session(engine, reg, company, tamper=lost)
+    session(engine, reg, company, tamper=lost_after("<TimeTrackingAddRq"))
     assert len(time_in(company)) == 2
     assert {p["status"] for p in sheet(engine, reg)["parts"][:2]} == {"sent"}
     caught_up(engine, settings)

@@ -19,7 +19,7 @@ from engine.errors import InvalidValue, NotFound
 from engine.kinds import TransferKind
 from engine.loading import load
 from engine.qwc import QwcSpec, build_qwc, check_app_url
-from engine.text import excerpt
+from engine.text import check_text, excerpt
 from engine.transfers import TransferCommands
 
 APP_DESCRIPTION = "Transfers PSA invoices, time and expenses into QuickBooks"
@@ -292,6 +292,24 @@ class ConnectorCommands(TransferCommands):
             lists.request_deletion_sync(now)
             self.save(lists)
         return self._connector_view(connector, account)
+
+    @command
+    def request_list_refresh(
+        self, ref: str | UUID, full: bool = False, requested_by: str = "api"
+    ) -> dict[str, Any]:
+        """Pull the QuickBooks lists at the connector's next run, even if they were synced
+        within the hour: what changed since the last sync, or with `full` every record."""
+        now = self.clock()
+        connector = self._connector(ref)
+        lists = self._lists_of(connector.id)
+        lists.request_refresh(full, check_text(requested_by, "the requester"), now)
+        self.save(lists)
+        return views.list_refresh_view(connector, lists)
+
+    def list_sync_status(self, ref: str | UUID) -> dict[str, Any]:
+        """When each QuickBooks list was last pulled, and any refresh still waiting."""
+        connector = self._connector(ref)
+        return views.list_refresh_view(connector, self._lists_of(connector.id))
 
     def _lists_of(self, connector_id: UUID) -> QuickBooksLists:
         try:

@@ -143,7 +143,8 @@ def resolve_target(
     lists = " or ".join(name.replace("_", " ") for name in cat.lists)
     raise NotFound(
         f"QuickBooks has no {lists} named {excerpt(ref)} (ListID or full name, as synced "
-        "from the company file; run the Web Connector if it was added since)"
+        "from the company file; if it was added since, run `qbtransfer connectors refresh-lists` "
+        "and then the Web Connector)"
     )
 
 

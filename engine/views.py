@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.aggregates import Account, Registration, User, WebConnector
+from engine.aggregates.quickbooks_lists import LIST_NAMES, QuickBooksLists
 from engine.kinds import TransferKind
 from engine.qwc import braced
 
@@ -76,6 +77,25 @@ def connector_view(
         "qbxml_version": company.get("qbxml_version"),
         "last_session": last_session,
         "version": connector.version,
+    }
+
+
+def list_refresh_view(connector: WebConnector, lists: QuickBooksLists) -> dict[str, Any]:
+    """Where a connector's list syncs stand: when each list was last pulled, and what an
+    on-demand refresh still waits for."""
+    return {
+        "connector_id": str(connector.id),
+        "connector": connector.name,
+        "refresh_pending": lists.refresh_pending,
+        "full": lists.refresh_is_full,
+        "deletion_sync_due": lists.deletions_due,
+        "lists": {name: lists.synced_at.get(name) for name in LIST_NAMES},
+        "note": (
+            "the next QBWC run pulls the lists first"
+            + (" (every record again)" if lists.refresh_is_full else " (what changed)")
+            if lists.refresh_pending
+            else "lists are pulled at every QBWC run that has work, and at least hourly"
+        ),
     }
 
 

@@ -146,6 +146,12 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
+def api_headers(engine: TransferEngine) -> dict[str, str]:
+    """The header of an admin API token."""
+    return {"Authorization": f"Bearer {engine.create_token('tests')['token']}"}
+
+
+@pytest.fixture
 def web_app(settings: Settings, engine: TransferEngine):
     """The Flask app on the test store; the read-model views it opens are closed afterwards
     (the engine fixture closes the engine)."""

@@ -119,6 +119,25 @@ def inventory_history(ref: str):
     return jsonify(get_engine().inventory_history(ref))
 
 
+@api.get("/connectors/<ref>/lists")
+def list_sync_status(ref: str):
+    return jsonify(get_engine().list_sync_status(ref))
+
+
+@api.post("/connectors/<ref>/refresh-lists")
+def refresh_lists(ref: str):
+    data = _body(optional=True)
+    _only(data, {"full"})
+    full = bool(_field(data, "full", bool))
+    return jsonify(get_engine().request_list_refresh(ref, full=full, requested_by=g.actor))
+
+
+@api.post("/connectors/<ref>/sync-deletions")
+def sync_deletions(ref: str):
+    _only(_body(optional=True), set())
+    return jsonify(get_engine().request_deletion_sync(ref))
+
+
 @api.patch("/connectors/<ref>")
 def change_connector(ref: str):
     data = _body()

@@ -198,6 +198,18 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _operation("Clear a mapping"),
     },
     "/connectors/{ref}/check": {"get": _operation("The readiness check")},
+    "/connectors/{ref}/lists": {
+        "get": _operation("When each QuickBooks list was last pulled, and any pending refresh")
+    },
+    "/connectors/{ref}/refresh-lists": {
+        "post": _operation(
+            "Pull the lists at the next run (full: every record again)",
+            _object({"full": {"type": "boolean"}}, ()),
+        ),
+    },
+    "/connectors/{ref}/sync-deletions": {
+        "post": _operation("Look for records deleted in QuickBooks at the next run"),
+    },
     "/connectors/{ref}/inventory-syncs": {
         "get": _operation("The Inventory Synchronization History, newest run first")
     },

@@ -69,6 +69,11 @@ class QuickBooksLists(Aggregate):
     class DeletionSyncRequested(Aggregate.Event):
         at: datetime
 
+    class RefreshRequested(Aggregate.Event):
+        full: bool
+        requested_by: str
+        at: datetime
+
     class DeletionsSynced(Aggregate.Event):
         at: datetime
 
@@ -118,6 +123,17 @@ class QuickBooksLists(Aggregate):
         waits for (a pass that found nothing new changes nothing)."""
         return getattr(self, "change_count", 0)
 
+    @property
+    def refresh_pending(self) -> list[str]:
+        """The lists an on-demand refresh still waits for (empty: none was asked for, or the
+        session after it pulled every list)."""
+        return list(getattr(self, "refresh_lists", []))
+
+    @property
+    def refresh_is_full(self) -> bool:
+        """Whether the pending refresh asks for every record again."""
+        return bool(getattr(self, "refresh_full", False)) and bool(self.refresh_pending)
+
     def never_synced(self) -> list[str]:
         return [name for name in LIST_NAMES if name not in self.synced_at]
 
@@ -161,6 +177,9 @@ class QuickBooksLists(Aggregate):
         """A full or incremental pass over `list_name` finished."""
         self.synced_at[list_name] = at.isoformat()
         self._forget_outside_overlap(list_name)
+        if list_name in self.refresh_pending:
+            self.refresh_lists = [name for name in self.refresh_pending if name != list_name]
+            self.refresh_full = self.refresh_full and bool(self.refresh_lists)
 
     def _forget_outside_overlap(self, list_name: str) -> None:
         # Once a pass is over only records inside the overlap window can come back. A bulk
@@ -207,6 +226,17 @@ class QuickBooksLists(Aggregate):
         """Look for deleted records during the next QBWC run."""
         self.deletions_due = True
 
+    @event(RefreshRequested)
+    def request_refresh(self, full: bool, requested_by: str, at: datetime) -> None:
+        """Pull the lists during the next QBWC run even when they were synced recently: what
+        changed since each list's watermark, or with `full` every record again (the watermarks
+        and the overlap are forgotten; the records already known stay until they come back)."""
+        self.refresh_full = full or self.refresh_is_full
+        self.refresh_lists = list(LIST_NAMES)
+        if full:
+            self.watermarks, self.frontier = {}, {}
+            self.overlap_floor, self.pass_floor = {}, {}
+
     @event(DeletionsSynced)
     def complete_deletions(self, at: datetime) -> None:
         """A deletion sync finished."""
@@ -223,4 +253,5 @@ class QuickBooksLists(Aggregate):
         self.watermarks, self.frontier, self.synced_at = {}, {}, {}
         self.overlap_floor, self.pass_floor = {}, {}
         self.deletions_due, self.deletions_watermark, self.deletions_synced_at = False, None, None
+        self.refresh_lists, self.refresh_full = [], False
         self.change_count = self.changes + 1

@@ -216,6 +216,8 @@ class Authentication(SessionSupport):
     def _has_work(self, connector: WebConnector, lists: QuickBooksLists, now: datetime) -> bool:
         if connector.company_file is None or lists.never_synced() or lists.deletions_due:
             return True
+        if lists.refresh_pending:
+            return True
         if connector.sync_inventory_requested:
             return True
         if self.queue is not None and any(

@@ -234,10 +234,37 @@ def clear_company_file(connector, as_json):
 @click.argument("connector")
 @json_option
 def sync_deletions(connector, as_json):
-    """Look for records deleted in QuickBooks during the connector's next run."""
+    """Look for records deleted in QuickBooks during the connector's next run.
+
+    Like every run, that run first pulls what changed in the lists since they were last
+    pulled; to pull the lists without a deletion sync, use `refresh-lists`."""
     with engine() as app:
         result = app.request_deletion_sync(connector)
     emit(result, as_json, lambda c: f"deletion sync due at the next run of {c['name']}")
+
+
+@connectors.command("refresh-lists")
+@click.argument("connector")
+@click.option("--full", is_flag=True, help="Pull every record again, not only what changed.")
+@json_option
+def refresh_lists(connector, full, as_json):
+    """Pull the QuickBooks lists at the connector's next run, even within the hour.
+
+    Run it after adding an account, item or customer in QuickBooks, then run the Web Connector
+    (Update Selected): the mapping commands see the new record once that run is over."""
+    with engine() as app:
+        result = app.request_list_refresh(connector, full=full, requested_by=actor())
+    emit(result, as_json, _refresh_text)
+
+
+def _refresh_text(result: dict) -> str:
+    lines = [f"{result['connector']}: {result['note']}"]
+    width = max(len(name) for name in result["lists"])
+    lines += [
+        f"  {name.replace('_', ' ').ljust(width)}  last pulled {at or 'never'}"
+        for name, at in result["lists"].items()
+    ]
+    return "\n".join(lines)
 
 
 @connectors.command("inventory-history")

@@ -41,7 +41,7 @@ from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
 from engine.steps.pipeline import SessionWorkTranscoding
-from engine.text import excerpt
+from engine.text import check_text, excerpt
 from engine.tokens import TokenCommands
 from engine.transcoding import StorableJSONTranscoder
 from engine.working_sets import WorkingSets
@@ -162,9 +162,14 @@ class TransferEngine(
         strong_passwords: bool | None = None,
         password_expiry_days: int | None = UNCHANGED,
         lockout_attempts: int | None = None,
+        public_url: str | None = UNCHANGED,
+        changed_by: str = "api",
     ) -> dict[str, Any]:
-        """Change the account's status and password policy."""
+        """Change the account's status, password policy or stored public URL ('' or None
+        forgets the URL)."""
         account = self._account()
+        if public_url is not UNCHANGED:
+            account.set_public_url(public_url, check_text(changed_by, "who"), self.clock())
         if status is not None:
             account.change_status(status)
         account.change_password_policy(
@@ -184,6 +189,14 @@ class TransferEngine(
     def get_account(self) -> dict[str, Any]:
         """The account's status and policy."""
         return views.account_view(self._account())
+
+    def stored_public_url(self) -> str | None:
+        """The public URL stored with `account set --public-url`, if any."""
+        try:
+            account: Account = self.repository.get(Account.create_id())
+        except AggregateNotFoundError:
+            return None
+        return account.public_url
 
     # -- users -----------------------------------------------------------------------------
 

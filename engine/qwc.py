@@ -126,6 +126,21 @@ def build_qwc(spec: QwcSpec) -> str:
     return text
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def local_address_warning(url: str) -> str | None:
+    """A warning when `url` only reaches this machine (a .qwc for it works only when QBWC
+    runs here too); None otherwise."""
+    if (urlsplit(url).hostname or "").lower() not in LOCAL_HOSTS:
+        return None
+    return (
+        f"this .qwc points at {url}, which QBWC reaches only when it runs on this machine; "
+        "store the address QBWC reaches this server at with "
+        "`qbtransfer account set --public-url https://HOST` (PUBLIC_URL overrides it)"
+    )
+
+
 def check_app_url(url: str) -> list[str]:
     """Problems QBWC has with `url` as an AppURL (https unless localhost; a DNS name)."""
     parts = urlsplit(url)

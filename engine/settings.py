@@ -62,8 +62,24 @@ class Settings:
 
     @property
     def effective_public_url(self) -> str:
-        """The URL QBWC and browsers use to reach this server."""
+        """The URL QBWC and browsers use to reach this server, when none is stored."""
         return self.public_url or f"http://localhost:{self.port}"
+
+    def public_url_with(self, stored: str | None) -> str:
+        """The URL QBWC and browsers use to reach this server: PUBLIC_URL when set (it
+        overrides), else the one stored with `account set --public-url`, else localhost."""
+        return self.public_url or stored or f"http://localhost:{self.port}"
+
+    def public_url_source(self, stored: str | None) -> str:
+        """Where `public_url_with(stored)` comes from, in words."""
+        if self.public_url:
+            return "the PUBLIC_URL environment variable"
+        return "the account setting" if stored else "the default (nothing is configured)"
+
+    def hosts_with(self, stored: str | None) -> list[str]:
+        """The trusted hosts once the stored public URL is known."""
+        extra = urlsplit(stored).hostname if stored and not self.public_url else None
+        return sorted({*self.trusted_hosts, *([extra.lower()] if extra else [])})
 
     def eventstore_env(self) -> dict[str, str]:
         """The eventsourcing environment for `DATABASE_URL`, with compression on."""

@@ -20,6 +20,7 @@ def account_view(account: Account) -> dict[str, Any]:
         "lockout_attempts": account.lockout_attempts,
         "owner_id": braced(account.owner_id),
         "default_connector_id": text_or_none(account.default_connector_id),
+        "public_url": account.public_url,
     }
 
 

@@ -146,6 +146,15 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
+def live(engine: TransferEngine, settings: Settings, web_app):
+    """The web app on a real port, with a connector registered to reach it."""
+    from tests.test_qbwc_sync import serving_app
+
+    with serving_app(engine, settings, web_app) as served:
+        yield served
+
+
+@pytest.fixture
 def api_headers(engine: TransferEngine) -> dict[str, str]:
     """The header of an admin API token."""
     return {"Authorization": f"Bearer {engine.create_token('tests')['token']}"}

@@ -9,7 +9,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 from uuid import UUID
 
-import pytest
 from werkzeug.serving import make_server
 
 from engine.commanding import utcnow
@@ -35,12 +34,6 @@ def serving_app(engine, settings, web_app):
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def live(engine, settings, web_app):
-    with serving_app(engine, settings, web_app) as served:
-        yield served
 
 
 def connector_of(live) -> UUID:

@@ -3,7 +3,7 @@ without waiting for the hourly refresh; `--full` asks for every record again."""
 
 from __future__ import annotations
 
-from tests.test_qbwc_sync import counts, later, live, small_company, update  # noqa: F401
+from tests.test_qbwc_sync import counts, small_company, update
 from web.views import sessions_list
 
 ADD_ACCOUNT = (

@@ -3,7 +3,9 @@ admin pages) and the `qbtransfer` command line."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -13,6 +15,7 @@ from engine.application import TransferEngine
 from engine.settings import Settings
 
 ENGINE_KEY = "qbtransfer.engine"
+PUBLIC_URL_KEY = "qbtransfer.public_url"
 
 
 def create_app(settings: Settings | None = None, engine: TransferEngine | None = None) -> Flask:
@@ -28,7 +31,10 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     app.after_request(_security_headers)
-    app.extensions[ENGINE_KEY] = _EngineHolder(settings, engine)
+    holder = _EngineHolder(settings, engine)
+    app.extensions[ENGINE_KEY] = holder
+    app.extensions[PUBLIC_URL_KEY] = stored = _StoredPublicUrl(settings, holder)
+    app.wsgi_app = _trusting_the_stored_host(app, settings, stored)  # type: ignore[method-assign]
 
     from web.api import api
     from web.api_psa import psa_api
@@ -85,6 +91,55 @@ def get_view(name: str) -> Any:
 def get_settings() -> Settings:
     """The settings the app was built with."""
     return current_app.config["QBTRANSFER_SETTINGS"]
+
+
+def get_public_url() -> str:
+    """The address QBWC and browsers reach this server at: PUBLIC_URL, else the stored one,
+    else localhost (the same answer the command line gives)."""
+    return get_settings().public_url_with(current_app.extensions[PUBLIC_URL_KEY].stored())
+
+
+def forget_public_url() -> None:
+    """Read the stored public URL again at the next request (it was just changed)."""
+    current_app.extensions[PUBLIC_URL_KEY].forget()
+
+
+class _StoredPublicUrl:
+    """The public URL stored in the account, read again at most every few seconds: another
+    process (the command line) may change it while this one serves."""
+
+    TTL_SECONDS = 5.0
+
+    def __init__(self, settings: Settings, holder: _EngineHolder) -> None:
+        self._settings, self._holder = settings, holder
+        self._value: str | None = None
+        self._read_at = float("-inf")
+
+    def stored(self) -> str | None:
+        if self._settings.public_url:  # PUBLIC_URL overrides: no need to look
+            return None
+        now = time.monotonic()
+        if now - self._read_at >= self.TTL_SECONDS:
+            # An unreachable store keeps the last answer; the request itself will say why.
+            with contextlib.suppress(Exception):
+                self._value = self._holder.get().stored_public_url()
+            self._read_at = now
+        return self._value
+
+    def forget(self) -> None:
+        self._read_at = float("-inf")
+
+
+def _trusting_the_stored_host(app: Flask, settings: Settings, stored: _StoredPublicUrl) -> Any:
+    """The WSGI app, trusting the stored public URL's host as well (Flask reads TRUSTED_HOSTS
+    before any request hook runs)."""
+    inner = app.wsgi_app
+
+    def wsgi_app(environ: Any, start_response: Any) -> Any:
+        app.config["TRUSTED_HOSTS"] = settings.hosts_with(stored.stored())
+        return inner(environ, start_response)
+
+    return wsgi_app
 
 
 class _EngineHolder:

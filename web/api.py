@@ -10,7 +10,8 @@ from flask import Response, g, jsonify
 
 from engine.errors import InvalidValue
 from engine.kinds import TransferKind
-from web import get_engine, get_settings
+from engine.qwc import local_address_warning
+from web import forget_public_url, get_engine, get_public_url, get_settings
 from web.api_common import api_blueprint
 from web.api_common import body as _body
 from web.api_common import field as _field
@@ -31,7 +32,10 @@ def show_account():
 @api.patch("/account")
 def change_account():
     data = _body()
-    _only(data, {"status", "strong_passwords", "password_expiry_days", "lockout_attempts"})
+    _only(
+        data,
+        {"status", "strong_passwords", "password_expiry_days", "lockout_attempts", "public_url"},
+    )
     kwargs: dict[str, Any] = {
         "status": _field(data, "status", str),
         "strong_passwords": _field(data, "strong_passwords", bool),
@@ -39,7 +43,11 @@ def change_account():
     }
     if "password_expiry_days" in data:
         kwargs["password_expiry_days"] = _field(data, "password_expiry_days", int)
-    return jsonify(get_engine().change_account(**kwargs))
+    if "public_url" in data:
+        kwargs["public_url"] = _field(data, "public_url", str)
+    changed = get_engine().change_account(changed_by=g.actor, **kwargs)
+    forget_public_url()
+    return jsonify(changed)
 
 
 # -- users -------------------------------------------------------------------------------------
@@ -193,20 +201,18 @@ def download_qwc(ref: str):
     """A new .qwc file (and so a new registration) as a download."""
     data = _body(optional=True)
     _only(data, {"user"})
+    public_url = get_public_url()
     issued = get_engine().issue_qwc(
-        ref,
-        public_url=get_settings().effective_public_url,
-        issued_by=g.actor,
-        username=_field(data, "user", str),
+        ref, public_url=public_url, issued_by=g.actor, username=_field(data, "user", str)
     )
-    return Response(
-        issued["qwc"],
-        mimetype="application/x-qwc",
-        headers={
-            "Content-Disposition": f'attachment; filename="{issued["filename"]}"',
-            "X-Registration-Id": issued["registration_id"],
-        },
-    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{issued["filename"]}"',
+        "X-Registration-Id": issued["registration_id"],
+    }
+    warning = local_address_warning(public_url)
+    if warning:
+        headers["X-Qbtransfer-Warning"] = warning
+    return Response(issued["qwc"], mimetype="application/x-qwc", headers=headers)
 
 
 @api.get("/connectors/<ref>/registrations")

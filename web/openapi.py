@@ -64,6 +64,7 @@ _ACCOUNT = _object(
         "strong_passwords": _BOOL,
         "password_expiry_days": {"type": "integer", "nullable": True},
         "lockout_attempts": _INT,
+        "public_url": {"type": "string", "nullable": True},
     }
 )
 _NEW_USER = _object(

@@ -10,16 +10,35 @@ aggregate they change, so optimistic concurrency on the account serialises them.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from engine.errors import Conflict, InvalidValue
+from engine.qwc import check_app_url
 from engine.text import excerpt
 
 ACCOUNT_STATUSES = ("active", "inactive", "suspended")
 DEFAULT_LOCKOUT_ATTEMPTS = 10
 MAX_LOCKOUT_ATTEMPTS = 99  # the 905NN code has two digits for the attempts left
+
+
+def check_public_url(url: str) -> str:
+    """`url` as a public URL (without a trailing slash), or why QBWC could not use it."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise InvalidValue("the public URL must not carry a user name or password")
+    if parts.query or parts.fragment:
+        raise InvalidValue(
+            f"the public URL {excerpt(url)} must be scheme, host, port and path only "
+            "(no query or fragment)"
+        )
+    problems = check_app_url(url)
+    if problems:
+        raise InvalidValue(problems[0].replace("set PUBLIC_URL to", "use"))
+    return url
 
 
 class Account(Aggregate):
@@ -58,6 +77,11 @@ class Account(Aggregate):
 
     class TokenRegistered(Aggregate.Event):
         token_id: UUID
+
+    class PublicUrlSet(Aggregate.Event):
+        public_url: str | None
+        set_by: str
+        at: datetime
 
     @staticmethod
     def create_id() -> UUID:
@@ -120,6 +144,21 @@ class Account(Aggregate):
         self.password_expiry_days = expiry_days
         self.strong_passwords = strong_passwords
         self.lockout_attempts = lockout_attempts
+
+    @property
+    def public_url(self) -> str | None:
+        """The address QBWC and browsers reach this server at, as an admin stored it."""
+        return getattr(self, "stored_public_url", None)
+
+    def set_public_url(self, url: str | None, set_by: str, at: datetime) -> None:
+        """Store the public URL every .qwc points at (None forgets it)."""
+        url = check_public_url(url) if url else None
+        if url != self.public_url:
+            self._public_url_set(public_url=url, set_by=set_by, at=at)
+
+    @event(PublicUrlSet)
+    def _public_url_set(self, public_url: str | None, set_by: str, at: datetime) -> None:
+        self.stored_public_url = public_url
 
     # -- users ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import click
 
 from engine.errors import InvalidValue
 from engine.kinds import TransferKind
+from engine.qwc import local_address_warning
 from engine.settings import Settings
 from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
 from web.views import connector_detail, readiness
@@ -206,12 +207,13 @@ def qwc(connector, username, output):
     if output is not None and output.parent and not output.parent.exists():
         raise InvalidValue(f"folder {str(output.parent)!r} does not exist")
     with engine() as app:
+        public_url = Settings.from_env().public_url_with(app.stored_public_url())
         issued = app.issue_qwc(
-            connector,
-            public_url=Settings.from_env().effective_public_url,
-            issued_by=actor(),
-            username=username,
+            connector, public_url=public_url, issued_by=actor(), username=username
         )
+    warning = local_address_warning(public_url)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     if output is None:
         click.echo(issued["qwc"], nl=False)
         return

@@ -27,13 +27,15 @@ def serve(host, port):
             port=port,
             base_dir=settings.base_dir,
         )
+    from web import ENGINE_KEY
     from web.background import start_background
 
     app = create_app(settings)
     background = start_background(settings)
+    public_url = settings.public_url_with(app.extensions[ENGINE_KEY].get().stored_public_url())
     click.echo(
         f"qbtransfer serving on http://{host}:{port} ({settings.describe_database()}); "
-        f"QBWC reaches it at {settings.effective_public_url}; {background.describe()}",
+        f"QBWC reaches it at {public_url}; {background.describe()}",
         err=True,
     )
     try:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from engine.qbwc.versions import client_version_answer, server_version
-from web import get_engine, get_settings
+from web import get_engine, get_public_url
 from web.qbwc import WSDL_PATH
 from web.qbwc.soap import (
     MAX_BODY,
@@ -75,7 +75,7 @@ def _answer(operation: str, result: Any) -> Response:
 @qbwc.get("/qbwc/<registration_id>")
 def wsdl(registration_id: str) -> Response:
     """Intuit's WSDL, pointing at this registration's URL."""
-    url = f"{get_settings().effective_public_url}/qbwc/{registration_id}"
+    url = f"{get_public_url()}/qbwc/{registration_id}"
     if "wsdl" not in {k.lower() for k in request.args}:
         return Response(
             f"QuickBooks Web Connector endpoint. The WSDL is at {url}?wsdl\n",

@@ -99,6 +99,8 @@ class QuickBooksLists(Aggregate):
         self.deletions_due = False
         self.deletions_watermark: str | None = None
         self.deletions_synced_at: str | None = None
+        self.refresh_lists: list[str] = []  # what an on-demand refresh still waits for
+        self.refresh_full = False
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -179,7 +181,7 @@ class QuickBooksLists(Aggregate):
         self._forget_outside_overlap(list_name)
         if list_name in self.refresh_pending:
             self.refresh_lists = [name for name in self.refresh_pending if name != list_name]
-            self.refresh_full = self.refresh_full and bool(self.refresh_lists)
+            self.refresh_full = self.refresh_is_full and bool(self.refresh_lists)
 
     def _forget_outside_overlap(self, list_name: str) -> None:
         # Once a pass is over only records inside the overlap window can come back. A bulk

@@ -8,6 +8,7 @@ saved; a lost optimistic-concurrency race is retried from a fresh load.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,8 @@ from eventsourcing.application import (
     ProcessingEvent,
     Repository,
 )
-from eventsourcing.persistence import Transcoder
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import Recording, Transcoder
 from eventsourcing.utils import EnvType
 
 from engine import passwords, views
@@ -45,6 +47,10 @@ from engine.text import check_text, excerpt
 from engine.tokens import TokenCommands
 from engine.transcoding import StorableJSONTranscoder
 from engine.working_sets import WorkingSets
+
+log = logging.getLogger(__name__)
+# Told, after a command's events are stored, which aggregates it saved and the events.
+Observer = Callable[[dict[UUID, Aggregate], list[DomainEventProtocol[UUID]]], None]
 
 
 class TransferEngine(
@@ -96,6 +102,22 @@ class TransferEngine(
         # to date from the notification log: no cache of the library's is needed besides.
         self.unsnapshotted: Repository[UUID] = Repository(self.events)
         self.working_sets = WorkingSets(self.recorder)
+        # Told of what each command saved, once it is stored (logs and metrics: web.telemetry).
+        self.observers: list[Observer] = []
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Store the aggregates' new events, then tell the observers (whose failure must not
+        undo, or look like the failure of, a command that has already happened)."""
+        recordings = super().save(*objs, **kwargs)
+        if self.observers and recordings:
+            saved = {obj.id: obj for obj in objs if isinstance(obj, Aggregate)}
+            events = [recording.domain_event for recording in recordings]
+            for observer in self.observers:
+                try:
+                    observer(saved, events)
+                except Exception:
+                    log.exception("an observer of saved events failed")
+        return recordings
 
     def close(self) -> None:
         """Close the event store and whatever the ports hold open."""

@@ -47,7 +47,9 @@ class Settings:
             database_url=environ.get("DATABASE_URL") or None,
             public_url=(environ.get("PUBLIC_URL") or "").rstrip("/") or None,
             port=port,
-            base_dir=Path.cwd(),
+            base_dir=Path(environ["QBTRANSFER_HOME"]).expanduser()
+            if environ.get("QBTRANSFER_HOME")
+            else Path.cwd(),
             extra_trusted_hosts=tuple(
                 h.strip().lower() for h in environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
             ),

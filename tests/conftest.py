@@ -126,6 +126,9 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setenv("DATABASE_URL", settings.database_url or "")
     monkeypatch.setenv("PUBLIC_URL", settings.public_url or "")
+    # The store exists, as it does for an admin's everyday commands (a command that creates
+    # one says so on stderr: tests/test_info.py).
+    TransferEngine(env=settings.eventstore_env()).close()
 
     def run(*args: str, stdin: str = "") -> CliResult:
         out, err = io.StringIO(), io.StringIO()

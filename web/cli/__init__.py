@@ -15,6 +15,7 @@ from engine.text import brief, check_text
 from web.cli.account import account
 from web.cli.common import QbGroup
 from web.cli.connectors import connectors, registrations
+from web.cli.info import info
 from web.cli.mappings import mappings
 from web.cli.projections import projections
 from web.cli.psa import documents, import_, organizations, resources
@@ -32,6 +33,7 @@ def cli() -> None:
 
 
 for _command in (
+    info,
     users,
     account,
     connectors,

@@ -16,6 +16,7 @@ from engine.errors import InvalidValue
 from engine.settings import Settings
 from engine.text import check_text
 from web.bootstrap import bootstrap
+from web.database import new_store_notice, store_exists
 
 
 class QbGroup(click.Group):
@@ -38,7 +39,11 @@ def on_off(value: str | None) -> bool | None:
 @contextlib.contextmanager
 def engine() -> Iterator[TransferEngine]:
     """The engine on the configured store, closed when the command ends."""
-    app = bootstrap(Settings.from_env())
+    settings = Settings.from_env()
+    existed = store_exists(settings)
+    app = bootstrap(settings)
+    if not existed:
+        click.echo(new_store_notice(settings), err=True)
     try:
         yield app
     finally:

@@ -29,9 +29,13 @@ def serve(host, port):
         )
     from web import ENGINE_KEY
     from web.background import start_background
+    from web.database import new_store_notice, store_exists
 
+    existed = store_exists(settings)
     app = create_app(settings)
     background = start_background(settings)
+    if not existed:
+        click.echo(new_store_notice(settings), err=True)
     public_url = settings.public_url_with(app.extensions[ENGINE_KEY].get().stored_public_url())
     click.echo(
         f"qbtransfer serving on http://{host}:{port} ({settings.describe_database()}); "

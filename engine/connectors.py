@@ -16,13 +16,25 @@ from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.slot import UpdateSlot
 from engine.commanding import UNCHANGED, command
 from engine.errors import InvalidValue, NotFound
+from engine.ids import looks_like_prefix, match_id
 from engine.kinds import TransferKind
 from engine.loading import load
+from engine.mapping import Category, resolve_target
+from engine.purchase_orders import INCOME_FROM_PO
 from engine.qwc import QwcSpec, build_qwc, check_app_url
 from engine.text import check_text, excerpt
 from engine.transfers import TransferCommands
 
 APP_DESCRIPTION = "Transfers PSA invoices, time and expenses into QuickBooks"
+
+
+INCOME_ACCOUNT = Category(
+    name="income_account",
+    psa_kind=None,
+    lists=("accounts",),
+    label="Income account for new inventory items",
+    account_types=("Income",),
+)
 
 
 class ConnectorCommands(TransferCommands):
@@ -33,14 +45,23 @@ class ConnectorCommands(TransferCommands):
         account = account or self._account()
         wanted = str(ref).strip()
         for connector_id, name in account.connectors.items():
-            if wanted in (connector_id, connector_id.replace("-", "")) or (
-                wanted.casefold() == name.casefold()
-            ):
+            if wanted.casefold() == name.casefold():
                 return self.repository.get(UUID(connector_id))
-        raise NotFound(f"no web connector {excerpt(wanted)}")
+        found = match_id(wanted, account.connectors, "web connector")
+        if found is None:
+            raise NotFound(f"no web connector {excerpt(wanted)}")
+        return self.repository.get(UUID(found))
 
     def _registration(self, registration_id: str | UUID) -> Registration:
         registration = load(self.repository, str(registration_id), Registration)
+        if registration is None and looks_like_prefix(str(registration_id)):
+            connectors: list[WebConnector] = [
+                self.repository.get(UUID(connector_id))
+                for connector_id in self._account().connectors
+            ]
+            issued = [str(r["id"]) for c in connectors for r in c.registrations]
+            found = match_id(str(registration_id), issued, "registration")
+            registration = load(self.repository, found, Registration) if found else None
         if registration is None:
             raise NotFound(f"no registration {excerpt(registration_id)}")
         return registration
@@ -149,7 +170,7 @@ class ConnectorCommands(TransferCommands):
         if auto_run_minutes is not None:
             connector.change_auto_run_minutes(auto_run_minutes)
         if income_account is not UNCHANGED:
-            connector.change_income_account(income_account)
+            connector.change_income_account(self._income_account(connector, income_account))
         if transfer_taxes_directly is not None:
             connector.change_transfer_taxes_directly(transfer_taxes_directly)
         if item_naming is not None or name_overflow is not None:
@@ -292,6 +313,20 @@ class ConnectorCommands(TransferCommands):
             lists.request_deletion_sync(now)
             self.save(lists)
         return self._connector_view(connector, account)
+
+    def _income_account(self, connector: WebConnector, name: str | None) -> str | None:
+        """The income account for new inventory items, checked against the synced accounts as
+        a mapping is (the fallback is the one account the integration creates itself)."""
+        name = (name or "").strip() or None
+        if name is None or name.casefold() == INCOME_FROM_PO.casefold() or self.directory is None:
+            return name
+        if "accounts" in self._lists_of(connector.id).never_synced():
+            raise InvalidValue(
+                f"cannot check the income account {excerpt(name)} yet: {connector.name}'s "
+                "QuickBooks accounts have not been synced; run the Web Connector once, then "
+                "set it"
+            )
+        return str(resolve_target(INCOME_ACCOUNT, connector.id, name, self.directory)["full_name"])
 
     @command
     def request_list_refresh(

@@ -18,6 +18,8 @@ from engine.text import excerpt
 
 DEFAULT_SQLITE_PATH = Path("var") / "qbtransfer.sqlite3"
 DEFAULT_PORT = 8000
+METRICS_MODES = ("off", "on", "token")
+LOG_FORMATS = ("text", "json")
 
 # The application name fixes PostgreSQL table names (transferengine_events, ...) and the prefix
 # of application-specific environment keys; it must not follow a class rename.
@@ -33,6 +35,8 @@ class Settings:
     port: int = DEFAULT_PORT
     base_dir: Path = Path(".")
     extra_trusted_hosts: tuple[str, ...] = ()
+    metrics: str = "off"  # GET /metrics: off, on, or token (an admin API token is needed)
+    log_format: str = "text"  # or json: one JSON object per line, for log shippers
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,7 +47,19 @@ class Settings:
             port = int(port_text)
         except ValueError:
             raise ConfigurationError(f"PORT must be a number, not {excerpt(port_text)}") from None
+        metrics = (environ.get("METRICS") or "off").strip().lower()
+        if metrics not in METRICS_MODES:
+            raise ConfigurationError(
+                f"METRICS must be one of {', '.join(METRICS_MODES)}, not {excerpt(metrics)}"
+            )
+        log_format = (environ.get("LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigurationError(
+                f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {excerpt(log_format)}"
+            )
         return cls(
+            metrics=metrics,
+            log_format=log_format,
             database_url=environ.get("DATABASE_URL") or None,
             public_url=(environ.get("PUBLIC_URL") or "").rstrip("/") or None,
             port=port,

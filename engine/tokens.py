@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -15,6 +14,7 @@ from engine.aggregates.token import token_id
 from engine.commanding import command
 from engine.core import Needs
 from engine.errors import Conflict, NotFound
+from engine.ids import match_id
 from engine.text import excerpt
 
 
@@ -59,12 +59,12 @@ class TokenCommands(Needs):
 
     def _token(self, ref: str) -> ApiToken:
         tokens = self._tokens()
-        try:
-            wanted = UUID(ref)
-        except ValueError:
-            wanted = None
         for api_token in tokens:
-            if api_token.id == wanted or api_token.name.casefold() == ref.strip().casefold():
+            if api_token.name.casefold() == ref.strip().casefold():
+                return api_token
+        found = match_id(ref, [str(t.id) for t in tokens], "API token")
+        for api_token in tokens:
+            if str(api_token.id) == found:
                 return api_token
         raise NotFound(f"no API token {excerpt(ref)} (give its id or its name)")
 

@@ -79,6 +79,14 @@ class SessionsView(ReadModelView):
             ),
         )
 
+    def ids_starting(self, prefix: str, limit: int = 4) -> list[str]:
+        """Session ids that start with `prefix` (hex digits and dashes), at most `limit`."""
+        rows = self.query(
+            "SELECT id FROM {sessions} WHERE id LIKE ? ORDER BY id LIMIT ?",
+            (prefix.lower().replace("%", "").replace("_", "") + "%", limit),
+        )
+        return [row["id"] for row in rows]
+
     def sessions(self, connector_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """The latest sessions, newest first."""
         where, params = ("WHERE connector_id = ? ", (connector_id,)) if connector_id else ("", ())

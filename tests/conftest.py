@@ -158,6 +158,21 @@ def live(engine: TransferEngine, settings: Settings, web_app):
 
 
 @pytest.fixture
+def shop(settings: Settings):
+    """The demo company synced once, the demo PSA file imported, invoices switched on:
+    (engine, registration, company, settings)."""
+    from tests.test_transfers_invoices import DEMO, synced_demo
+
+    engine, reg, company = synced_demo(settings)
+    engine.import_psa(DEMO, by="tests")
+    engine.change_connector(reg.connector_id, transfers={"invoices": True})
+    try:
+        yield engine, reg, company, settings
+    finally:
+        engine.close()
+
+
+@pytest.fixture
 def api_headers(engine: TransferEngine) -> dict[str, str]:
     """The header of an admin API token."""
     return {"Authorization": f"Bearer {engine.create_token('tests')['token']}"}

@@ -284,7 +284,8 @@ def test_registrations_revoke(cli, settings, connector):
     cli("connectors", "qwc", connector["id"])
     reg = cli("registrations", "list", "--connector", connector["id"], "--json").json()
     reg_id = reg["registrations"][0]["id"]
-    result = cli("registrations", "revoke", reg_id, "--reason", "old laptop", "--json").json()
+    result = cli("registrations", "revoke", reg_id, "--reason", "old laptop", "--yes", "--json")
+    result = result.json()
     assert result["revoked"] is True
     refused(cli, settings, "registrations", "revoke", reg_id, match="already revoked")
 

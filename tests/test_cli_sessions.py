@@ -84,13 +84,13 @@ def test_clear_company_file_and_sync_deletions(cli, engine, synced):
         ]
         == 11
     )
-    cleared = cli("connectors", "clear-company-file", reg.connector_id, "--json").json()
+    cleared = cli("connectors", "clear-company-file", reg.connector_id, "--yes", "--json").json()
     assert cleared["company_file_location"] is None
     shown = cli("connectors", "show", reg.connector_id, "--json").json()
     assert set(shown["quickbooks_lists"].values()) == {0}
     regs = cli("registrations", "list", "--connector", reg.connector_id, "--json").json()
     assert all(r["revoked"] for r in regs["registrations"])
-    again = cli("connectors", "clear-company-file", reg.connector_id)
+    again = cli("connectors", "clear-company-file", reg.connector_id, "--yes")
     assert again.exit_code == 2 and "no company file linked" in again.stderr
 
 

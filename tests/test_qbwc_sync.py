@@ -40,11 +40,11 @@ def connector_of(live) -> UUID:
     return UUID(live.reg.connector_id)
 
 
-def update(live, company: Company, **kw):
+def update(live, company: Company, password: str = API_PASSWORD, **kw):
     sim = WebConnectorSim(
         live.url,
         "qbwc-api",
-        API_PASSWORD,
+        password,
         company,
         owner_id=live.reg.owner_id,
         file_id=live.reg.file_id,

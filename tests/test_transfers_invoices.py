@@ -41,18 +41,6 @@ def lost_after(marker: str):
     return tamper
 
 
-@pytest.fixture
-def shop(settings):
-    """The demo company synced once, the demo PSA file imported, invoices switched on."""
-    engine, reg, company = synced_demo(settings)
-    engine.import_psa(DEMO, by="tests")
-    engine.change_connector(reg.connector_id, transfers={"invoices": True})
-    try:
-        yield engine, reg, company, settings
-    finally:
-        engine.close()
-
-
 def caught_up(engine, settings) -> None:
     """What the runners do in the server: every read model applies what was stored."""
     for name in ("quickbookslists", "transfers", "psarecords"):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -14,8 +15,12 @@ from werkzeug.exceptions import HTTPException
 from engine.application import TransferEngine
 from engine.settings import Settings
 
+if TYPE_CHECKING:
+    from web.telemetry import Telemetry
+
 ENGINE_KEY = "qbtransfer.engine"
 PUBLIC_URL_KEY = "qbtransfer.public_url"
+TELEMETRY_KEY = "qbtransfer.telemetry"
 
 
 def create_app(settings: Settings | None = None, engine: TransferEngine | None = None) -> Flask:
@@ -31,24 +36,34 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     app.after_request(_security_headers)
-    holder = _EngineHolder(settings, engine)
+    from web import logs
+    from web.telemetry import Telemetry
+
+    logs.configure(settings)
+    telemetry = Telemetry(settings)
+    app.extensions[TELEMETRY_KEY] = telemetry
+    holder = _EngineHolder(settings, engine, on_open=telemetry.watch)
     app.extensions[ENGINE_KEY] = holder
     app.extensions[PUBLIC_URL_KEY] = stored = _StoredPublicUrl(settings, holder)
     app.wsgi_app = _trusting_the_stored_host(app, settings, stored)  # type: ignore[method-assign]
 
     from web.api import api
     from web.api_psa import psa_api
+    from web.api_sessions import sessions_api
     from web.api_transfers import transfers_api
+    from web.metrics import metrics
     from web.openapi import openapi
     from web.qbwc.routes import qbwc
     from web.support import support
 
     app.register_blueprint(support)
     app.register_blueprint(openapi)
+    app.register_blueprint(metrics)
     app.register_blueprint(qbwc)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(psa_api, url_prefix="/api/v1")
     app.register_blueprint(transfers_api, url_prefix="/api/v1")
+    app.register_blueprint(sessions_api, url_prefix="/api/v1")
     app.register_error_handler(HTTPException, _http_error)
     return app
 
@@ -86,6 +101,11 @@ def get_engine() -> TransferEngine:
 def get_view(name: str) -> Any:
     """A read model's view for this process, inside a request."""
     return current_app.extensions[ENGINE_KEY].view(name)
+
+
+def get_telemetry() -> Telemetry:
+    """The app's logs and metrics."""
+    return current_app.extensions[TELEMETRY_KEY]
 
 
 def get_settings() -> Settings:
@@ -143,11 +163,19 @@ def _trusting_the_stored_host(app: Flask, settings: Settings, stored: _StoredPub
 
 
 class _EngineHolder:
-    def __init__(self, settings: Settings, engine: TransferEngine | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: TransferEngine | None,
+        on_open: Callable[[TransferEngine], None],
+    ) -> None:
         self._settings = settings
         self._engine = engine
+        self._on_open = on_open
         self._views: dict[str, Any] = {}
         self._lock = threading.Lock()
+        if engine is not None:
+            on_open(engine)
 
     def get(self) -> TransferEngine:
         if self._engine is None:
@@ -155,7 +183,9 @@ class _EngineHolder:
                 if self._engine is None:
                     from web.bootstrap import bootstrap
 
-                    self._engine = bootstrap(self._settings)
+                    engine = bootstrap(self._settings)
+                    self._on_open(engine)
+                    self._engine = engine
         return self._engine
 
     def view(self, name: str) -> Any:

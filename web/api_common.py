@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -12,6 +13,8 @@ from engine.errors import DomainError, InvalidValue
 from engine.text import brief, check_document, check_text, excerpt, parse_json
 from web import get_engine
 
+log = logging.getLogger("qbtransfer.api")
+
 
 class ApiError(Exception):
     def __init__(self, status: int, error: str, detail: str) -> None:
@@ -20,12 +23,27 @@ class ApiError(Exception):
 
 
 def _api_error(exc: ApiError):
+    _log_refusal(exc.status, exc.error)
     return jsonify(error=exc.error, detail=brief(exc.detail)), exc.status
 
 
 def _domain_error(exc: DomainError):
     status = exc.status if 400 <= exc.status < 500 else 422
+    _log_refusal(status, exc.code)
     return jsonify(error=exc.code, detail=brief(exc.message)), status
+
+
+def _log_refusal(status: int, error: str) -> None:
+    """One line per refused API request: what was asked and the error's code (the detail may
+    quote the request, so it stays in the answer)."""
+    log.info(
+        "api %s %s refused status=%s error=%s",
+        request.method,
+        request.path,
+        status,
+        error,
+        extra={"event": "api_refused", "status": status, "error": error},
+    )
 
 
 def http_error(exc: HTTPException):

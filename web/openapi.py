@@ -229,6 +229,18 @@ PATHS: dict[str, dict[str, Any]] = {
     "/connectors/{ref}/transfers/{document_type}/{document_id}/mark-not-transferred": {
         "post": _operation("Say a document is not in QuickBooks (it is sent again)"),
     },
+    "/sessions": {
+        "get": _operation(
+            "The latest QBWC sessions, newest first",
+            query={"connector": _STRING, "limit": _STRING},
+        ),
+    },
+    "/sessions/{ref}": {
+        "get": _operation(
+            "One session (id or unambiguous prefix) with every exchange; xml=1 adds the qbXML",
+            query={"xml": {"type": "string", "enum": ["0", "1"]}},
+        ),
+    },
     "/history": {
         "get": _operation(
             "The transfer history, newest first (format=csv for accountants)",

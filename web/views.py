@@ -11,6 +11,8 @@ from uuid import UUID
 from flask import has_app_context
 
 from engine.application import TransferEngine
+from engine.errors import NotFound
+from engine.ids import looks_like_prefix, require_id
 from engine.settings import Settings
 from projections.runtime import current_view, fresh_view
 from web import get_view
@@ -49,6 +51,74 @@ def sessions_list(
     connector_id = engine.get_connector(connector_ref)["id"] if connector_ref else None
     with read_models(settings, engine, "sessions") as (sessions,):
         return sessions.sessions(connector_id, limit)
+
+
+def quickbooks_records(
+    settings: Settings,
+    engine: TransferEngine,
+    list_name: str,
+    connector: str,
+    search: str | None = None,
+) -> dict[str, Any]:
+    """One synced QuickBooks list of a connector's company file, by full name, optionally only
+    the records whose full name contains `search` (ignoring case)."""
+    found = engine.get_connector(connector)
+    with read_models(settings, engine, "quickbookslists") as (lists,):
+        rows = lists.records(UUID(found["id"]), list_name)
+    wanted = (search or "").casefold()
+    return {
+        "connector_id": found["id"],
+        "connector": found["name"],
+        "list": list_name,
+        "records": [r for r in rows if wanted in r["full_name"].casefold()],
+    }
+
+
+def psa_records(
+    settings: Settings,
+    engine: TransferEngine,
+    kind: str,
+    connector: str | None = None,
+    search: str | None = None,
+) -> list[dict[str, Any]]:
+    """The imported organizations or resources, with the connector their work goes to."""
+    connectors = {c["id"]: c for c in engine.list_connectors()}
+    default = next((c for c in connectors.values() if c["is_default"]), None)
+    wanted_connector = engine.get_connector(connector)["id"] if connector else None
+    with read_models(settings, engine, "psarecords") as (psa,):
+        rows = psa.records_of(kind)
+    wanted = (search or "").casefold()
+    found = []
+    for row in rows:
+        target = connectors.get(row["connector_id"] or "") or default
+        if wanted_connector and (target or {}).get("id") != wanted_connector:
+            continue
+        if wanted and wanted not in f"{row['psa_id']} {row['name']}".casefold():
+            continue
+        found.append(
+            {
+                "id": row["psa_id"],
+                "name": row["name"],
+                "connector_id": target["id"] if target else None,
+                "connector": target["name"] if target else None,
+                "assigned": row["connector_id"] is not None,
+            }
+        )
+    return found
+
+
+def session_detail(
+    settings: Settings, engine: TransferEngine, ref: str, *, with_xml: bool = True
+) -> dict[str, Any]:
+    """One session by id or by an unambiguous prefix of it."""
+    try:
+        return engine.get_session(ref, with_xml=with_xml)
+    except NotFound:
+        if not looks_like_prefix(ref):
+            raise
+    with read_models(settings, engine, "sessions") as (sessions,):
+        candidates = sessions.ids_starting(ref.strip().lower())
+    return engine.get_session(require_id(ref, candidates, "session"), with_xml=with_xml)
 
 
 def documents_list(

@@ -19,6 +19,7 @@ from web.cli.info import info
 from web.cli.mappings import mappings
 from web.cli.projections import projections
 from web.cli.psa import documents, import_, organizations, resources
+from web.cli.quickbooks import quickbooks
 from web.cli.server import serve, worker
 from web.cli.sessions import sessions
 from web.cli.tokens import tokens
@@ -42,6 +43,7 @@ for _command in (
     documents,
     organizations,
     resources,
+    quickbooks,
     mappings,
     transfers,
     history,
@@ -60,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for arg in args:  # bytes that were not UTF-8 arrive as lone surrogates
             check_text(arg, "a command-line argument")
-        cli.main(args=args, prog_name="qbtransfer", standalone_mode=False)
+        code = cli.main(args=args, prog_name="qbtransfer", standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns an Exit's code in this mode
+            sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:

@@ -16,6 +16,7 @@ from engine.errors import InvalidValue
 from engine.settings import Settings
 from engine.text import check_text
 from web.bootstrap import bootstrap
+from web.cli.output import money, plain
 from web.database import new_store_notice, store_exists
 
 
@@ -27,6 +28,24 @@ class QbGroup(click.Group):
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+yes_option = click.option(
+    "--yes", "-y", "assume_yes", is_flag=True, help="Do it without asking (for scripts)."
+)
+
+
+def on_a_terminal() -> bool:
+    """Whether a person can answer a question on standard input."""
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, assume_yes: bool) -> None:
+    """Ask before a destructive command on a terminal; without one, `--yes` must say so."""
+    if assume_yes:
+        return
+    if not on_a_terminal():
+        raise InvalidValue(f"{question} This cannot be undone: pass --yes to confirm")
+    click.confirm(question, abort=True, err=True)
+
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -75,18 +94,30 @@ def emit(result: dict[str, Any], as_json: bool, human: Callable[[dict[str, Any]]
         click.echo(human(result))
 
 
+MONEY_KEYS = {"amount", "total", "rate", "unit_price", "unit_cost", "price", "cost", "tax"}
+
+
 def describe(fields: dict[str, Any], keys: list[str] | None = None) -> str:
-    """Aligned `key: value` lines."""
-    keys = keys or list(fields)
-    width = max(len(k) for k in keys)
-    lines = []
-    for key in keys:
-        value = fields.get(key)
-        if isinstance(value, bool):
-            value = "on" if value else "off"
-        elif isinstance(value, list):
-            value = "; ".join(map(str, value)) or "-"
-        elif value is None:
-            value = "-"
-        lines.append(f"{key.ljust(width)}  {value}")
-    return "\n".join(lines)
+    """The one layout of every `show`: aligned `key  value` lines; nested objects as
+    `parent.key` lines, lists of objects as `parent[1].key`, money with two decimals."""
+    pairs: list[tuple[str, str]] = []
+    for key in keys or list(fields):
+        _flatten(key, fields.get(key), pairs)
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{key.ljust(width)}  {value}" for key, value in pairs)
+
+
+def _flatten(key: str, value: Any, pairs: list[tuple[str, str]]) -> None:
+    leaf = key.rsplit(".", 1)[-1].split("[", 1)[0]
+    if isinstance(value, dict) and value:
+        for sub, inner in value.items():
+            _flatten(f"{key}.{sub}", inner, pairs)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for index, inner in enumerate(value, 1):
+            _flatten(f"{key}[{index}]", inner, pairs)
+    elif (
+        leaf in MONEY_KEYS and isinstance(value, int | float | str) and not isinstance(value, bool)
+    ):
+        pairs.append((key, money(value)))
+    else:
+        pairs.append((key, plain(value) if value != {} else "-"))

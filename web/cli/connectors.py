@@ -11,7 +11,19 @@ from engine.errors import InvalidValue
 from engine.kinds import TransferKind
 from engine.qwc import local_address_warning
 from engine.settings import Settings
-from web.cli.common import ON_OFF, QbGroup, actor, describe, emit, engine, json_option, on_off
+from web.cli.common import (
+    ON_OFF,
+    QbGroup,
+    actor,
+    confirm,
+    describe,
+    emit,
+    engine,
+    json_option,
+    on_off,
+    yes_option,
+)
+from web.cli.output import Column, moment, table
 from web.views import connector_detail, readiness
 
 CONNECTOR_KEYS = [
@@ -47,14 +59,15 @@ DETAIL_KEYS = [
 
 
 def _connector_table(result: dict) -> str:
-    rows = result["connectors"]
-    if not rows:
-        return "no web connectors yet"
-    return "\n".join(
-        f"{c['id']}  {c['name']}{' (default)' if c['is_default'] else ''}"
-        f"  api user: {c['api_user']}"
-        for c in rows
-    )
+    on = [(f"transfer_{kind}", str(kind).replace("_", " ")) for kind in TransferKind]
+    columns = [
+        Column("Name", lambda c: c["name"] + (" (default)" if c["is_default"] else "")),
+        Column("Id", "id"),
+        Column("API user", "api_user"),
+        Column("Transfers on", lambda c: ", ".join(label for key, label in on if c[key]) or "-"),
+        Column("Company file", "company_file_location"),
+    ]
+    return table(result["connectors"], columns, "no web connectors yet")
 
 
 @click.group(cls=QbGroup)
@@ -223,13 +236,35 @@ def qwc(connector, username, output):
 
 @connectors.command("clear-company-file")
 @click.argument("connector")
+@yes_option
 @json_option
-def clear_company_file(connector, as_json):
+def clear_company_file(connector, assume_yes, as_json):
     """Unlink the company file: its lists (and mappings) are forgotten, every .qwc issued so far
     stops working (90101), and the next session links the file QuickBooks has open."""
     with engine() as app:
+        before = app.get_connector(connector)
+        live = [r for r in app.list_registrations(connector) if not r["revoked"]]
+        confirm(
+            f"Unlink {before['name']} from {before['company_file_location'] or 'its company file'}"
+            f", forgetting its QuickBooks lists and mappings and revoking {len(live)} .qwc "
+            "file(s)?",
+            assume_yes,
+        )
         result = app.clear_company_file(connector, cleared_by=actor())
-    emit(result, as_json, lambda c: describe(c, CONNECTOR_KEYS + DETAIL_KEYS))
+    result = {
+        **result,
+        "cleared_company_file": before["company_file_location"],
+        "revoked_registrations": [r["id"] for r in live],
+    }
+    emit(
+        result,
+        as_json,
+        lambda c: (
+            f"cleared: {c['name']} no longer linked to {c['cleared_company_file']}; its "
+            f"lists and mappings are forgotten; revoked {len(live)} .qwc file(s)"
+            + "".join(f"\n  revoked {x}" for x in c["revoked_registrations"])
+        ),
+    )
 
 
 @connectors.command("sync-deletions")
@@ -292,16 +327,37 @@ def _inventory_text(result: dict) -> str:
 
 @connectors.command("check")
 @click.argument("connector")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice([str(kind) for kind in TransferKind]),
+    help="Check this transfer type only, whether it is on or not (before switching it on).",
+)
 @json_option
-def check(connector, as_json):
-    """What blocks each transfer type of a web connector (the readiness check)."""
+def check(connector, kind, as_json):
+    """What blocks each transfer type of a web connector (the readiness check).
+
+    Exits 0 when every transfer type that is on is ready (with --type: that type), 1 when
+    something blocks one, 2 when the command is refused.
+
+    \b
+    Example:
+      qbtransfer connectors check "Acme Books" --type invoices || echo "not yet"
+    """
     with engine() as app:
         result = readiness(Settings.from_env(), app, connector)
-    emit(result, as_json, _check_text)
+    if kind is not None:
+        report = result["types"][kind]
+        result = {**result, "types": {kind: report}, "ready": not report["blockers"]}
+    else:
+        result["ready"] = not any(r["blockers"] for r in result["types"].values() if r["enabled"])
+    emit(result, as_json, lambda r: _check_text(r, checked=kind))
+    if not result["ready"]:
+        raise click.exceptions.Exit(1)
 
 
-def _check_text(result: dict) -> str:
-    enabled = [k for k, r in result["types"].items() if r["enabled"]]
+def _check_text(result: dict, checked: str | None = None) -> str:
+    enabled = [k for k, r in result["types"].items() if r["enabled"] or k == checked]
     verdict = (
         "no transfer type is on yet" if not enabled else "ready" if result["ready"] else "NOT ready"
     )
@@ -329,13 +385,16 @@ def registrations_list(connector, as_json):
     emit(
         result,
         as_json,
-        lambda r: (
-            "\n".join(
-                f"{x['id']}  {x['username']:<20} {x['issued_at']}  by {x['issued_by']}"
-                f"{'  REVOKED' if x['revoked'] else ''}"
-                for x in r["registrations"]
-            )
-            or "no .qwc files issued yet"
+        lambda r: table(
+            r["registrations"],
+            [
+                Column("Registration", "id"),
+                Column("User", "username"),
+                Column("Issued", "issued_at", moment),
+                Column("By", "issued_by"),
+                Column("Revoked", "revoked_at", moment),
+            ],
+            "no .qwc files issued yet",
         ),
     )
 
@@ -343,9 +402,22 @@ def registrations_list(connector, as_json):
 @registrations.command("revoke")
 @click.argument("registration")
 @click.option("--reason", default="", help="Why (shown to whoever looks later).")
+@yes_option
 @json_option
-def registrations_revoke(registration, reason, as_json):
+def registrations_revoke(registration, reason, assume_yes, as_json):
     """Revoke a downloaded .qwc; QBWC then gets code 90101 and must download a new one."""
     with engine() as app:
-        result = app.revoke_registration(registration, reason=reason, revoked_by=actor())
-    emit(result, as_json, describe)
+        found = app.get_registration(registration)
+        if not found["revoked"]:
+            name = app.get_connector(found["connector_id"])["name"]
+            confirm(
+                f"Revoke the .qwc {found['id']} of {name} (user {found['username']}, issued "
+                f"{found['issued_at'][:10]})? QBWC will need a new one.",
+                assume_yes,
+            )
+        result = app.revoke_registration(found["id"], reason=reason, revoked_by=actor())
+    emit(
+        result,
+        as_json,
+        lambda r: f"revoked: .qwc {r['id']} (user {r['username']}, issued {r['issued_at']})",
+    )

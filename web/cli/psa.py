@@ -15,7 +15,8 @@ from engine.psa.importing import ImportRefused
 from engine.settings import Settings
 from engine.text import parse_json
 from web.cli.common import QbGroup, actor, describe, emit, engine, json_option
-from web.views import documents_list
+from web.cli.output import Column, table
+from web.views import documents_list, psa_records
 
 
 def _report_text(report: dict) -> str:
@@ -211,6 +212,21 @@ def _assign_group(kind: str) -> click.Group:
             as_json,
             lambda r: f"{r['id']} ({r['name']}): connector {r['connector_id'] or 'default'}",
         )
+
+    @group.command("list", help=f"The imported {kind}, and the web connector of each.")
+    @click.option("--connector", help="Only those whose work goes to this web connector.")
+    @click.option("--search", help="Only those whose id or name contains this (any case).")
+    @json_option
+    def list_(connector, search, as_json):
+        with engine() as app:
+            found = psa_records(Settings.from_env(), app, kind, connector, search)
+        columns = [
+            Column("Id", "id"),
+            Column("Name", "name"),
+            Column("Web connector", lambda r: r["connector"]),
+            Column("Assigned", lambda r: "yes" if r["assigned"] else "default"),
+        ]
+        emit({kind: found}, as_json, lambda r: table(r[kind], columns, f"no {kind} imported"))
 
     @group.command("show", help=f"Show one {singular}.")
     @click.argument("psa_id")

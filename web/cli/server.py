@@ -54,9 +54,11 @@ def worker():
     import signal
     import threading
 
+    from web import logs
     from web.background import start_background
 
     settings = Settings.from_env()
+    logs.configure(settings)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     background = start_background(settings)

@@ -6,7 +6,8 @@ import click
 
 from engine.settings import Settings
 from web.cli.common import QbGroup, emit, engine, json_option
-from web.views import sessions_list
+from web.cli.output import Column, moment, table
+from web.views import session_detail, sessions_list
 
 
 @click.group(cls=QbGroup)
@@ -22,20 +23,25 @@ def list_(connector, limit, as_json):
     """The latest sessions, newest first."""
     with engine() as app:
         found = sessions_list(Settings.from_env(), app, connector, limit)
+        names = {c["id"]: c["name"] for c in app.list_connectors()}
+    for row in found:
+        row["connector"] = names.get(row["connector_id"] or "")
     emit({"sessions": found}, as_json, _table)
 
 
 def _table(result: dict) -> str:
-    rows = result["sessions"]
-    if not rows:
-        return "no sessions yet"
-    return "\n".join(
-        f"{s['id']}  {s['started']}  {s['username'] or '-':<16} {s['status']:<10} "
-        f"{s['result'] or '':<10} {s['exchanges']:>4} msgs"
-        + (f"  code {s['refusal_code']}" if s["refusal_code"] else "")
-        + (f"  {s['last_error']}" if s["last_error"] and s["status"] != "closed" else "")
-        for s in rows
-    )
+    columns = [
+        Column("Session", "id"),
+        Column("Started", "started", moment),
+        Column("Connector", "connector"),
+        Column("User", "username"),
+        Column("Status", "status"),
+        Column("Result", "result"),
+        Column("Messages", "exchanges", right=True),
+        Column("Code", "refusal_code"),
+        Column("Last error", lambda s: s["last_error"] if s["status"] != "closed" else None),
+    ]
+    return table(result["sessions"], columns, "no sessions yet")
 
 
 @sessions.command("show")
@@ -45,13 +51,16 @@ def _table(result: dict) -> str:
 def show(session_id, no_xml, as_json):
     """One session: every exchange, with the request and response qbXML."""
     with engine() as app:
-        detail = app.get_session(session_id, with_xml=not no_xml)
+        detail = session_detail(Settings.from_env(), app, session_id, with_xml=not no_xml)
+        if detail["connector_id"]:
+            detail["connector"] = app.get_connector(detail["connector_id"])["name"]
     emit(detail, as_json, _describe)
 
 
 def _describe(s: dict) -> str:
     lines = [
         f"session      {s['id']}",
+        f"connector    {s.get('connector') or '-'}",
         f"user         {s['username']}  registration {s['registration_id']}",
         f"status       {s['status']} ({s['result'] or 'running'})  {s['started']} .. "
         f"{s['ended'] or ''}",

@@ -11,7 +11,17 @@ import click
 
 from engine.settings import Settings
 from projections.history import RESULTS
-from web.cli.common import QbGroup, actor, emit, engine, json_option
+from web.cli.common import (
+    QbGroup,
+    actor,
+    confirm,
+    describe,
+    emit,
+    engine,
+    json_option,
+    yes_option,
+)
+from web.cli.output import Column, moment, money, table
 from web.views import history as history_page
 from web.views import transfers_list
 
@@ -54,7 +64,7 @@ def show(document_type, document_id, connector, as_json):
     """One document's transfer through a connector."""
     with engine() as app:
         found = app.get_transfer(document_type, document_id, connector)
-    emit(found, as_json, lambda t: "\n".join(f"{k}: {v}" for k, v in t.items()))
+    emit(found, as_json, describe)
 
 
 @transfers.command("requeue")
@@ -73,25 +83,34 @@ def requeue(document_type, document_ids, connector, as_json):
 @click.argument("document_type")
 @click.argument("document_id")
 @click.option("--connector", required=True, help="The web connector (id or name).")
+@yes_option
 @json_option
-def mark_not_transferred(document_type, document_id, connector, as_json):
+def mark_not_transferred(document_type, document_id, connector, assume_yes, as_json):
     """Say a transferred document is not in QuickBooks: it is sent again (a duplicate if
     QuickBooks still holds it)."""
     with engine() as app:
+        found = app.get_transfer(document_type, document_id, connector)
+        confirm(
+            f"Send {document_type} {document_id} to QuickBooks again (now {found['status']})? "
+            "If QuickBooks still holds it, it will be there twice.",
+            assume_yes,
+        )
         done = app.mark_not_transferred(connector, document_type, document_id, by=actor())
     emit(done, as_json, lambda t: f"{t['document_id']}: {t['status']}\nwarning: {t['warning']}")
 
 
 def _transfers_table(result: dict) -> str:
-    rows = result["transfers"]
-    if not rows:
-        return "no transfers"
-    return "\n".join(
-        f"{t.get('kind') or t.get('type')}:{t.get('psa_id') or t.get('document_id')}  "
-        f"{t['number']:<10} {t['status']:<22} attempts {t['attempts']}"
-        + (f"  {t.get('failure_message')}" if t.get("failure_message") else "")
-        for t in rows
-    )
+    columns = [
+        Column(
+            "Document",
+            lambda t: f"{t.get('kind') or t.get('type')}:{t.get('psa_id') or t.get('document_id')}",
+        ),  # fmt: skip
+        Column("Number", "number"),
+        Column("Status", "status"),
+        Column("Attempts", "attempts", right=True),
+        Column("Problem", lambda t: t.get("failure_message")),
+    ]
+    return table(result["transfers"], columns, "no transfers")
 
 
 @click.command("history")
@@ -126,15 +145,20 @@ def history(connector, kind, result, since, until, document, fmt, limit, page):
 
 
 def _history_table(found: dict) -> str:
-    if not found["rows"]:
-        return "no history yet"
-    lines = [
-        f"{r['at'][:19]}  {r['kind']}:{r['psa_id']} {r['number'] or '':<8} {r['result']:<22} "
-        + (f"TxnID {r['txn_id']} #{r['ref_number']}" if r["txn_id"] else "")
-        + (f"{r['code']} " if r["code"] else "")
-        + (r["message"] or "")
-        for r in found["rows"]
+    columns = [
+        Column("At", "at", moment),
+        Column("Document", lambda r: f"{r['kind']}:{r['psa_id']}"),
+        Column("Number", "number"),
+        Column("Amount", "amount", money, right=True),
+        Column("Result", "result"),
+        Column(
+            "In QuickBooks",
+            lambda r: f"TxnID {r['txn_id']} #{r['ref_number'] or '-'}" if r["txn_id"] else None,
+        ),  # fmt: skip
+        Column("Code", "code"),
+        Column("Message", "message"),
     ]
+    text = table(found["rows"], columns, "no history yet")
     if found["more"]:
-        lines.append(f"(more: --page {found['page'] + 1})")
-    return "\n".join(lines)
+        text += f"\n(more: --page {found['page'] + 1})"
+    return text

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from engine.qbwc.versions import client_version_answer, server_version
-from web import get_engine, get_public_url
+from web import get_engine, get_public_url, get_telemetry
 from web.qbwc import WSDL_PATH
 from web.qbwc.soap import (
     MAX_BODY,
@@ -88,6 +89,7 @@ def wsdl(registration_id: str) -> Response:
 @qbwc.post("/qbwc/<registration_id>")
 def endpoint(registration_id: str) -> Response:
     """One QBWC call."""
+    started = time.perf_counter()
     soap_action = request.headers.get("SOAPAction")
     length = request.content_length
     body = request.stream.read(MAX_BODY + 1) if length is None or length <= MAX_BODY else None
@@ -113,6 +115,10 @@ def endpoint(registration_id: str) -> Response:
             "stopped. It will try again at the next run.",
         )
         result = ERROR_VALUES[call.operation]
+    ticket = call.get("ticket") if call.operation != "authenticate" else None
+    get_telemetry().qbwc_call(
+        get_engine(), registration_id, call.operation, ticket or None, result, started
+    )
     return _answer(call.operation, result)
 
 

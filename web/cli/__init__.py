@@ -56,6 +56,29 @@ for _command in (
     cli.add_command(_command)
 
 
+# One example per top-level group, shown at the end of its --help.
+EXAMPLES = {
+    "users": 'echo "$API_PASSWORD" | qbtransfer users create qbwc-api --api-only '
+    "--tracking-id T1 --password-stdin",
+    "account": "qbtransfer account set --public-url https://qb.example.com",
+    "connectors": 'qbtransfer connectors create --name "Acme Books" --api-user qbwc-api',
+    "registrations": 'qbtransfer registrations list --connector "Acme Books"',
+    "documents": "qbtransfer documents ready invoice INV-5001 INV-5002",
+    "organizations": 'qbtransfer organizations assign ORG-100 --connector "Acme Books"',
+    "resources": 'qbtransfer resources list --connector "Acme Books"',
+    "quickbooks": 'qbtransfer quickbooks list accounts --connector "Acme Books" --search income',
+    "mappings": 'qbtransfer mappings set "Acme Books" employees RES-1 "Dana Whitfield"',
+    "transfers": "qbtransfer transfers list --status pending_failed",
+    "sessions": "qbtransfer sessions show 9fcf989a --no-xml",
+    "tokens": "qbtransfer tokens create ci-bot",
+    "projections": "qbtransfer projections status --json",
+}
+for _name, _example in EXAMPLES.items():
+    _group = cli.commands[_name]
+    if "Example" not in (_group.help or ""):
+        _group.help = f"{(_group.help or '').rstrip()}\n\n\b\nExample:\n  {_example}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `qbtransfer` console script."""
     args = sys.argv[1:] if argv is None else argv

@@ -14,7 +14,11 @@ def account() -> None:
 
 
 @account.command("set")
-@click.option("--status", type=click.Choice(["active", "inactive", "suspended"]))
+@click.option(
+    "--status",
+    type=click.Choice(["active", "inactive", "suspended"]),
+    help="An inactive or suspended account refuses every QBWC session.",
+)
 @click.option("--strong-passwords", type=ON_OFF, help="Require strong passwords.")
 @click.option("--password-expiry-days", type=int, help="Days before a password expires (0: never).")
 @click.option("--lockout-attempts", type=int, help="Failed sign-ins before a user is locked.")

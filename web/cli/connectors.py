@@ -123,8 +123,8 @@ def _describe_detail(connector: dict) -> str:
 @click.option("--name", help="Rename the connector.")
 @click.option("--api-user", help="Communicate with QuickBooks as this API-only user.")
 @click.option("--transfer-invoices", type=ON_OFF, help="Transfer invoices and sync paid dates.")
-@click.option("--transfer-timesheets", type=ON_OFF)
-@click.option("--transfer-expense-reports", type=ON_OFF)
+@click.option("--transfer-timesheets", type=ON_OFF, help="Transfer timesheets (time entries).")
+@click.option("--transfer-expense-reports", type=ON_OFF, help="Transfer expense reports as bills.")
 @click.option(
     "--transfer-purchase-orders",
     type=ON_OFF,

@@ -92,7 +92,11 @@ def documents() -> None:
 
 @documents.command("list")
 @click.option("--type", "document_type", help="invoice, timesheet, expense-report, purchase-order")
-@click.option("--status", type=click.Choice([s.value for s in DocumentStatus]))
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in DocumentStatus]),
+    help="Only documents in this state.",
+)
 @click.option(
     "--since", help="Only documents whose transfer or paid date changed since this ISO time."
 )
@@ -200,7 +204,7 @@ def _assign_group(kind: str) -> click.Group:
     )
     @click.argument("psa_id")
     @click.option("--connector", help="The web connector (id or name).")
-    @click.option("--default", "to_default", is_flag=True)
+    @click.option("--default", "to_default", is_flag=True, help="Back to the default connector.")
     @json_option
     def assign(psa_id, connector, to_default, as_json):
         if bool(connector) == to_default:

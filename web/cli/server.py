@@ -8,7 +8,7 @@ from engine.settings import Settings
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=int, help="Default: $PORT, else 8000.")
 def serve(host, port):
     """Run everything in one process: the QBWC endpoint, the API, the support page, the read

@@ -17,7 +17,9 @@ def sessions() -> None:
 
 @sessions.command("list")
 @click.option("--connector", help="Only this web connector's sessions (id or name).")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option(
+    "--limit", type=int, default=50, show_default=True, help="At most this many sessions."
+)
 @json_option
 def list_(connector, limit, as_json):
     """The latest sessions, newest first."""

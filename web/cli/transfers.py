@@ -44,7 +44,9 @@ def transfers() -> None:
     "--status",
     help="pending (never tried), pending_failed (tried, to be retried), or a transfer status.",
 )
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option(
+    "--limit", type=int, default=100, show_default=True, help="At most this many transfers."
+)
 @json_option
 def list_(connector, kind, status, limit, as_json):
     """Transfers, the latest changed first."""
@@ -116,13 +118,19 @@ def _transfers_table(result: dict) -> str:
 @click.command("history")
 @click.option("--connector", help="Only this web connector's (id or name).")
 @click.option("--type", "kind", help="invoice, timesheet, expense-report, purchase-order.")
-@click.option("--result", type=click.Choice(list(RESULTS)))
+@click.option("--result", type=click.Choice(list(RESULTS)), help="Only attempts with this result.")
 @click.option("--since", help="From this date or time (ISO 8601).")
 @click.option("--until", help="Up to this date (included) or time.")
 @click.option("--document", help="One document's every attempt: TYPE:ID (invoice:INV-5001).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    help="A table for people, JSON for scripts, CSV for accountants.",
+)
 @click.option("--limit", type=int, default=100, show_default=True, help="Rows per page.")
-@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--page", type=int, default=1, show_default=True, help="Which page of rows.")
 def history(connector, kind, result, since, until, document, fmt, limit, page):
     """What happened to each transfer, newest first: result, QuickBooks' TxnID and number or
     status code and message, the attempt, who ran the session, and the exchange to read the

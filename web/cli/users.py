@@ -53,7 +53,11 @@ def create(username, api_only, admin, tracking_id, display_name, password_stdin,
 
 @users.command("set")
 @click.argument("username")
-@click.option("--status", type=click.Choice(["active", "inactive", "locked"]))
+@click.option(
+    "--status",
+    type=click.Choice(["active", "inactive", "locked"]),
+    help="Inactive and locked users cannot sign in; active unlocks.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read a new password from standard input.")
 @click.option("--expire-password", is_flag=True, help="Make the password expire now.")
 @json_option

@@ -67,7 +67,7 @@ EXAMPLES = {
     "organizations": 'qbtransfer organizations assign ORG-100 --connector "Acme Books"',
     "resources": 'qbtransfer resources list --connector "Acme Books"',
     "quickbooks": 'qbtransfer quickbooks list accounts --connector "Acme Books" --search income',
-    "mappings": 'qbtransfer mappings set "Acme Books" employees RES-1 "Dana Whitfield"',
+    "mappings": 'qbtransfer mappings set "Acme Books" lines-of-business none "[no class]"',
     "transfers": "qbtransfer transfers list --status pending_failed",
     "sessions": "qbtransfer sessions show 9fcf989a --no-xml",
     "tokens": "qbtransfer tokens create ci-bot",

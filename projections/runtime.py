@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,15 +111,21 @@ def fresh_view(settings: Settings, engine: TransferEngine, name: str) -> Any:
         raise
 
 
-def rebuild(settings: Settings, engine: TransferEngine, name: str) -> int:
+def rebuild(
+    settings: Settings,
+    engine: TransferEngine,
+    name: str,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Clear a read model and replay the whole log into it, as its one writer: safe while the
-    server runs (its runner waits for the writer lock meanwhile)."""
+    server runs (its runner waits for the writer lock meanwhile). `progress` hears the log
+    position reached after each batch."""
     model = READ_MODELS[name.lower()]
     view = open_view(settings, name)
     try:
         with holding(lock_for(engine, model.name, "writer"), 60.0, model.name):
             view.clear(engine.name)
-            return apply_pending(engine, view, model)
+            return apply_pending(engine, view, model, progress=progress)
     finally:
         view.close()
 

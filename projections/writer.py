@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -193,7 +193,13 @@ def holding(lock: Lock, timeout: float, what: str) -> Iterator[None]:
 # -- the one write path -----------------------------------------------------------------------
 
 
-def apply_pending(engine: TransferEngine, view: Any, model: Any, stop: int | None = None) -> int:
+def apply_pending(
+    engine: TransferEngine,
+    view: Any,
+    model: Any,
+    stop: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Apply the events `view` has not seen (up to `stop`); returns how many. The caller holds
     the writer lock. A failing event raises ReadModelFailure naming it; an event already
     recorded (only a writer that ignores the lock could cause it) ends the batch quietly."""
@@ -225,6 +231,8 @@ def apply_pending(engine: TransferEngine, view: Any, model: Any, stop: int | Non
                 ) from exc
             applied += 1
         after = batch[-1].id
+        if progress is not None:
+            progress(after)  # how far into the log (a position, not a count)
 
 
 def pending(engine: TransferEngine, view: Any, model: Any, stop: int | None = None) -> int | None:

@@ -4,16 +4,18 @@ with two decimals, and moments to the second."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 
@@ -71,6 +73,33 @@ def table(rows: Iterable[dict[str, Any]], columns: Sequence[Column], empty: str)
     for row in rows:
         grid.add_row(*(column.cell(row) for column in columns))
     return render(grid)
+
+
+@contextlib.contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[str], Callable[[int | None], None]]]:
+    """Progress bars on stderr (only on a terminal: scripts get no noise): `bar(label)` starts
+    one over `total` log positions and returns its `advance(position)`; None completes it."""
+    if not sys.stderr.isatty():
+        yield lambda label: lambda position: None
+        return
+    with Progress(
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as progress:
+
+        def bar(label: str) -> Callable[[int | None], None]:
+            task = progress.add_task(label, total=max(total, 1))
+
+            def advance(position: int | None) -> None:
+                progress.update(task, completed=max(total, 1) if position is None else position)
+
+            return advance
+
+        yield bar
 
 
 def render(renderable: Any) -> str:

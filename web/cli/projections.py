@@ -8,6 +8,7 @@ from engine.errors import InvalidValue
 from engine.settings import Settings
 from projections.runtime import READ_MODELS, read_model_status, rebuild
 from web.cli.common import QbGroup, emit, engine, json_option
+from web.cli.output import progress_bar
 
 
 @click.group(cls=QbGroup)
@@ -52,8 +53,12 @@ def rebuild_(name, as_json):
     if unknown:
         raise InvalidValue(f"no read model {unknown[0]!r}; known: {', '.join(READ_MODELS)}")
     settings = Settings.from_env()
-    with engine() as app:
-        applied = {READ_MODELS[n].name: rebuild(settings, app, n) for n in names}
+    with engine() as app, progress_bar(app.recorder.max_notification_id() or 0) as bar:
+        applied = {}
+        for n in names:
+            advance = bar(READ_MODELS[n].name)
+            applied[READ_MODELS[n].name] = rebuild(settings, app, n, progress=advance)
+            advance(None)
     emit(
         {"rebuilt": applied},
         as_json,

@@ -106,16 +106,7 @@ def show(connector, as_json):
 
 
 def _describe_detail(connector: dict) -> str:
-    lines = [describe(connector, CONNECTOR_KEYS + DETAIL_KEYS)]
-    last = connector.get("last_session") or {}
-    if last:
-        lines.append(
-            f"{'last_session'.ljust(26)}  {last.get('started')} .. "
-            f"{last.get('ended') or 'running'}  {last.get('result')}"
-        )
-    counts = connector.get("quickbooks_lists") or {}
-    lines.append("quickbooks_lists            " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    return "\n".join(lines)
+    return describe(connector, CONNECTOR_KEYS + DETAIL_KEYS + ["last_session", "quickbooks_lists"])
 
 
 @connectors.command("set")

@@ -109,13 +109,16 @@ def documents_list_(document_type, status, since, as_json):
     emit(
         {"documents": found},
         as_json,
-        lambda r: (
-            "\n".join(
-                f"{d['type']:<16} {d['id']:<12} {d['number']:<12} {d['status']}"
-                + ("  CHANGED AFTER TRANSFER" if d["changed_after_transfer"] else "")
-                for d in r["documents"]
-            )
-            or "no documents"
+        lambda r: table(
+            r["documents"],
+            [
+                Column("Type", "type"),
+                Column("Id", "id"),
+                Column("Number", "number"),
+                Column("Status", "status"),
+                Column("Changed after transfer", lambda d: d["changed_after_transfer"] or None),
+            ],
+            "no documents",
         ),
     )
 
@@ -131,9 +134,7 @@ def documents_show(document_type, document_id, as_json):
     emit(
         found,
         as_json,
-        lambda d: describe(
-            {**{k: v for k, v in d.items() if k != "data"}, "data": json.dumps(d["data"], indent=1)}
-        ),
+        describe,
     )
 
 

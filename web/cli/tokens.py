@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from web.cli.common import QbGroup, emit, engine, json_option
+from web.cli.output import Column, moment, table
 
 
 @click.group(cls=QbGroup)
@@ -22,10 +23,13 @@ def create(name, as_json):
     emit(result, as_json, lambda r: r["token"])
 
 
-def _token_line(token: dict) -> str:
-    state = f"revoked {token['revoked_at'][:10]}" if token["revoked_at"] else "active"
-    used = token["last_used_at"][:16] if token["last_used_at"] else "never used"
-    return f"{token['id']}  {token['name']}  created {token['created_at'][:10]}  {used}  {state}"
+TOKEN_COLUMNS = [
+    Column("Id", "id"),
+    Column("Name", "name"),
+    Column("Created", "created_at", moment),
+    Column("Last used", "last_used_at", moment),
+    Column("Revoked", "revoked_at", moment),
+]
 
 
 @tokens.command("list")
@@ -37,7 +41,7 @@ def list_(as_json):
     emit(
         {"tokens": found},
         as_json,
-        lambda r: "\n".join(map(_token_line, r["tokens"])) or "no API tokens",
+        lambda r: table(r["tokens"], TOKEN_COLUMNS, "no API tokens"),
     )
 
 

@@ -6,6 +6,7 @@ import click
 
 from engine.errors import InvalidValue
 from web.cli.common import QbGroup, describe, emit, engine, json_option, read_password_stdin
+from web.cli.output import Column, table
 
 USER_KEYS = [
     "username",
@@ -90,11 +91,15 @@ def list_(as_json):
     emit(
         {"users": found},
         as_json,
-        lambda r: (
-            "\n".join(
-                f"{u['username']:<24} {u['security_level']:<9} {u['status']:<9} {u['display_name']}"
-                for u in r["users"]
-            )
-            or "no users yet"
+        lambda r: table(
+            r["users"],
+            [
+                Column("Username", "username"),
+                Column("Level", "security_level"),
+                Column("Status", "status"),
+                Column("Display name", "display_name"),
+                Column("Tracking id", "tracking_id"),
+            ],
+            "no users yet",
         ),
     )

@@ -55,3 +55,18 @@ def test_progress_bars_only_on_a_terminal(monkeypatch):
         advance(5)
         advance(None)
     assert "Sessions" in shown.getvalue() and "10/10" in shown.getvalue()
+
+
+def test_a_long_step_shows_a_spinner_only_on_a_terminal(monkeypatch):
+    from web.cli.output import working
+
+    quiet = io.StringIO()
+    monkeypatch.setattr("sys.stderr", quiet)
+    with working("importing"):
+        pass
+    assert quiet.getvalue() == ""
+    shown = Terminal()
+    monkeypatch.setattr("sys.stderr", shown)
+    with working("importing 1.2 MB"):
+        pass
+    assert "importing 1.2 MB" in shown.getvalue()

@@ -102,6 +102,16 @@ def progress_bar(total: int) -> Iterator[Callable[[str], Callable[[int | None], 
         yield bar
 
 
+@contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with `message` on stderr while a long single step runs (only on a terminal)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with Console(stderr=True).status(message):
+        yield
+
+
 def render(renderable: Any) -> str:
     """A rich renderable as text: the terminal's width on a terminal, unbounded otherwise."""
     terminal = sys.stdout.isatty()

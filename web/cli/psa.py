@@ -15,7 +15,7 @@ from engine.psa.importing import ImportRefused
 from engine.settings import Settings
 from engine.text import parse_json
 from web.cli.common import QbGroup, actor, describe, emit, engine, json_option
-from web.cli.output import Column, table
+from web.cli.output import Column, table, working
 from web.views import documents_list, psa_records
 
 
@@ -73,7 +73,8 @@ def import_(file, continue_on_error, dry_run, print_schema, as_json):
     except OSError as exc:
         raise InvalidValue(f"cannot read {file}: {exc.strerror}") from None
     data = parse_json(raw, "standard input" if str(file) == "-" else str(file))
-    with engine() as app:
+    size = f"{len(raw) / 1_000_000:.1f} MB" if len(raw) >= 100_000 else f"{len(raw):,} bytes"
+    with engine() as app, working(f"checking and importing {size} (all or nothing)..."):
         try:
             report = app.import_psa(
                 data, by=actor(), dry_run=dry_run, continue_on_error=continue_on_error

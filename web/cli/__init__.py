@@ -14,12 +14,13 @@ from engine.errors import DomainError
 from engine.text import brief, check_text
 from web.cli.account import account
 from web.cli.common import QbGroup
-from web.cli.connectors import connectors, registrations
+from web.cli.connectors import connectors
 from web.cli.info import info
 from web.cli.mappings import mappings
 from web.cli.projections import projections
 from web.cli.psa import documents, import_, organizations, resources
 from web.cli.quickbooks import quickbooks
+from web.cli.registrations import registrations
 from web.cli.server import serve, worker
 from web.cli.sessions import sessions
 from web.cli.tokens import tokens

@@ -1,5 +1,4 @@
-"""`qbtransfer connectors ...` and `qbtransfer registrations ...`: web connectors, their
-settings and their .qwc files."""
+"""`qbtransfer connectors ...`: web connectors, their settings and their .qwc files."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from web.cli.common import (
     on_off,
     yes_option,
 )
-from web.cli.output import Column, moment, table
+from web.cli.output import Column, table
 from web.views import connector_detail, readiness
 
 CONNECTOR_KEYS = [
@@ -359,56 +358,3 @@ def _check_text(result: dict, checked: str | None = None) -> str:
         lines += [f"  BLOCKER  {b}" for b in report["blockers"]]
         lines += [f"  note     {n}" for n in report["notes"]]
     return "\n".join(lines)
-
-
-@click.group(cls=QbGroup)
-def registrations() -> None:
-    """List and revoke downloaded .qwc files."""
-
-
-@registrations.command("list")
-@click.option("--connector", required=True, help="The web connector (id or name).")
-@json_option
-def registrations_list(connector, as_json):
-    """List every .qwc issued for a connector."""
-    with engine() as app:
-        result = {"registrations": app.list_registrations(connector)}
-    emit(
-        result,
-        as_json,
-        lambda r: table(
-            r["registrations"],
-            [
-                Column("Registration", "id"),
-                Column("User", "username"),
-                Column("Issued", "issued_at", moment),
-                Column("By", "issued_by"),
-                Column("Revoked", "revoked_at", moment),
-            ],
-            "no .qwc files issued yet",
-        ),
-    )
-
-
-@registrations.command("revoke")
-@click.argument("registration")
-@click.option("--reason", default="", help="Why (shown to whoever looks later).")
-@yes_option
-@json_option
-def registrations_revoke(registration, reason, assume_yes, as_json):
-    """Revoke a downloaded .qwc; QBWC then gets code 90101 and must download a new one."""
-    with engine() as app:
-        found = app.get_registration(registration)
-        if not found["revoked"]:
-            name = app.get_connector(found["connector_id"])["name"]
-            confirm(
-                f"Revoke the .qwc {found['id']} of {name} (user {found['username']}, issued "
-                f"{found['issued_at'][:10]})? QBWC will need a new one.",
-                assume_yes,
-            )
-        result = app.revoke_registration(found["id"], reason=reason, revoked_by=actor())
-    emit(
-        result,
-        as_json,
-        lambda r: f"revoked: .qwc {r['id']} (user {r['username']}, issued {r['issued_at']})",
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -37,6 +37,8 @@ class Settings:
     extra_trusted_hosts: tuple[str, ...] = ()
     metrics: str = "off"  # GET /metrics: off, on, or token (an admin API token is needed)
     log_format: str = "text"  # or json: one JSON object per line, for log shippers
+    smtp_url: str | None = field(default=None, repr=False)  # carries a password
+    mail_from: str = "qbtransfer@localhost"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +62,8 @@ class Settings:
         return cls(
             metrics=metrics,
             log_format=log_format,
+            smtp_url=environ.get("SMTP_URL") or None,
+            mail_from=environ.get("MAIL_FROM") or "qbtransfer@localhost",
             database_url=environ.get("DATABASE_URL") or None,
             public_url=(environ.get("PUBLIC_URL") or "").rstrip("/") or None,
             port=port,
@@ -98,6 +102,11 @@ class Settings:
         """The trusted hosts once the stored public URL is known."""
         extra = urlsplit(stored).hostname if stored and not self.public_url else None
         return sorted({*self.trusted_hosts, *([extra.lower()] if extra else [])})
+
+    @property
+    def outbox(self) -> Path:
+        """Where messages go as .eml files when no SMTP_URL is set."""
+        return self.base_dir / "var" / "outbox"
 
     def eventstore_env(self) -> dict[str, str]:
         """The eventsourcing environment for `DATABASE_URL`, with compression on."""

@@ -10,6 +10,7 @@ from engine.settings import Settings
 from projections.runtime import READ_MODELS, read_model_status
 from web.cli.common import emit, engine, json_option
 from web.database import masked_url, sqlite_path, store_stats
+from web.mail import delivery_for
 
 
 @click.command()
@@ -42,6 +43,7 @@ def info(as_json):
         "events": stats.events,
         "log_position": head,
         "store_bytes": stats.bytes,
+        "mail": delivery_for(settings.smtp_url, settings.outbox, settings.mail_from).describe(),
         "read_models": {
             name: {"position": m["position"], "lag": m["lag"], "runner": m["runner"]["state"]}
             for name, m in models.items()
@@ -57,6 +59,7 @@ def _info_text(result: dict) -> str:
         ("public URL", f"{result['public_url']}  (from {result['public_url_from']})"),
         ("events", f"{result['events']:,}"),
         ("store size", _size(result["store_bytes"])),
+        ("mail", result["mail"]),
     ]
     rows += [
         (f"read model {name}", f"at {m['position']:,}, lag {m['lag']}, runner {m['runner']}")

@@ -85,7 +85,7 @@ class Settings:
     @property
     def effective_public_url(self) -> str:
         """The URL QBWC and browsers use to reach this server, when none is stored."""
-        return self.public_url or f"http://localhost:{self.port}"
+        return self.public_url_with(None)
 
     def public_url_with(self, stored: str | None) -> str:
         """The URL QBWC and browsers use to reach this server: PUBLIC_URL when set (it

@@ -44,6 +44,15 @@ class Registered:
     file_id: str
 
 
+def cli_api_user(cli, username: str = "qbwc-api") -> None:
+    """The API-only user QBWC signs in as, created through the command line as an admin would."""
+    created = cli(
+        "users", "create", username, "--api-only", "--tracking-id", "T1", "--password-stdin",
+        stdin=API_PASSWORD + "\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created
+
+
 def register_connector(
     app: TransferEngine,
     public_url: str = "https://qb.example.com",

@@ -36,7 +36,7 @@ def test_every_top_level_group_shows_an_example():
     assert without == []
 
 
-def test_the_examples_show_in_the_help_output(cli_runner=None):
+def test_the_examples_show_in_the_help_output():
     from click.testing import CliRunner
 
     result = CliRunner().invoke(cli, ["connectors", "--help"])

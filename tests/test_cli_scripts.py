@@ -78,10 +78,9 @@ def test_the_income_account_is_checked_against_the_synced_accounts(shop, cli):
 
 
 def test_before_any_sync_the_income_account_cannot_be_checked_yet(cli, settings):
-    from tests.helpers import API_PASSWORD
+    from tests.helpers import cli_api_user
 
-    cli("users", "create", "qbwc-api", "--api-only", "--tracking-id", "T1", "--password-stdin",
-        stdin=API_PASSWORD + "\n")  # fmt: skip
+    cli_api_user(cli)
     cli("connectors", "create", "--name", "Books", "--api-user", "qbwc-api")
     line = refused(cli, settings, "connectors", "set", "Books", "--income-account", "Sales",
                    match="cannot check the income account")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import API_PASSWORD
+from tests.helpers import cli_api_user
 from web.database import masked_url
 
 
@@ -14,16 +14,7 @@ def test_info_describes_the_store_in_use(cli, settings, monkeypatch):
     if url.startswith("postgresql"):  # the test server trusts: any password is accepted
         url = url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-pw@")
         monkeypatch.setenv("DATABASE_URL", url)
-    cli(
-        "users",
-        "create",
-        "qbwc-api",
-        "--api-only",
-        "--tracking-id",
-        "T1",
-        "--password-stdin",
-        stdin=API_PASSWORD + "\n",
-    )
+    cli_api_user(cli)
     result = cli("info", "--json")
     assert result.exit_code == 0, result
     info = result.json()

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from engine.aggregates import Account
-from tests.helpers import API_PASSWORD
+from tests.helpers import cli_api_user
 from tests.test_cli import refused
 
 
@@ -21,16 +21,7 @@ def no_env_url(cli, monkeypatch):
 
 @pytest.fixture
 def connector(cli):
-    cli(
-        "users",
-        "create",
-        "qbwc-api",
-        "--api-only",
-        "--tracking-id",
-        "T1",
-        "--password-stdin",
-        stdin=API_PASSWORD + "\n",
-    )
+    cli_api_user(cli)
     return cli("connectors", "create", "--name", "Books", "--api-user", "qbwc-api", "--json").json()
 
 

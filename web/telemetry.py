@@ -39,6 +39,8 @@ TRANSFER_RESULTS: dict[type, str] = {
     Transfer.Skipped: "skipped",
 }
 SESSION_ENDINGS = (QbwcSession.Closed, QbwcSession.Abandoned, QbwcSession.Expired)
+NAME_TTL_SECONDS = 60.0
+CACHE_LIMIT = 10_000  # registrations and connectors remembered: bounded, whoever calls
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -79,8 +81,10 @@ class Telemetry:
             ["code"],
             registry=self.registry,
         )
-        self._connectors: dict[str, tuple[str, str]] = {}  # registration -> (id, name)
-        self._names: dict[str, str] = {}  # connector id -> name
+        self._connectors: dict[str, str] = {}  # registration -> connector id (never changes)
+        # connector id -> (name, when read): re-read after NAME_TTL_SECONDS, as another
+        # process (the command line) may rename a connector
+        self._names: dict[str, tuple[str, float]] = {}
 
     # -- the registry to scrape ------------------------------------------------------------
 
@@ -167,29 +171,28 @@ class Telemetry:
     def _connector_of(
         self, engine: TransferEngine, registration_id: str
     ) -> tuple[str | None, str | None]:
-        known = self._connectors.get(registration_id)
-        if known is None:
+        connector_id = self._connectors.get(registration_id)
+        if connector_id is None:
             try:
-                connector_id = engine.get_registration(registration_id)["connector_id"]
+                connector_id = str(engine.get_registration(registration_id)["connector_id"])
             except Exception:  # an unknown registration: its refusal is logged as such
                 return None, None
-            known = (connector_id, self._name_of(engine, connector_id) or connector_id)
-            if len(self._connectors) < 10_000:
-                self._connectors[registration_id] = known
-        return known
+            if len(self._connectors) < CACHE_LIMIT:
+                self._connectors[registration_id] = connector_id
+        return connector_id, self._name_of(engine, connector_id) or connector_id
 
     def _name_of(self, engine: TransferEngine, connector_id: str) -> str | None:
-        if connector_id not in self._names:
+        known = self._names.get(connector_id)
+        now = time.monotonic()
+        if known is None or now - known[1] >= NAME_TTL_SECONDS:
             try:
-                self._names[connector_id] = engine.get_connector(connector_id)["name"]
+                name = engine.get_connector(connector_id)["name"]
             except Exception:
-                return None
-        return self._names[connector_id]
-
-    def forget_names(self) -> None:
-        """Connector names are read again (one was renamed)."""
-        self._connectors.clear()
-        self._names.clear()
+                return known[0] if known else None
+            if len(self._names) < CACHE_LIMIT:
+                self._names[connector_id] = (name, now)
+            return name
+        return known[0]
 
     # -- what commands saved ---------------------------------------------------------------
 

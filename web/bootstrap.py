@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from engine.application import TransferEngine
 from engine.commanding import utcnow
@@ -14,14 +15,20 @@ from web.database import prepare_postgres
 
 
 def bootstrap(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    announce: Callable[[], None] | None = None,
 ) -> TransferEngine:
     """The engine on the configured event store, its ports wired to the read models (opened on
-    first use, closed with the engine)."""
+    first use, closed with the engine). `announce` is called when opening it created a new,
+    empty store (a command run from the wrong folder, a mistyped DATABASE_URL)."""
     settings = settings or Settings.from_env()
     env = settings.eventstore_env()
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        prepare_postgres(env)
+        existed = prepare_postgres(env)
+    else:
+        existed = Path(env["SQLITE_DBNAME"]).exists()
     ports = ListsDirectory(settings), PsaRecordsCatalog(settings), TransfersQueue(settings)
     engine = TransferEngine(
         env=env,
@@ -32,4 +39,6 @@ def bootstrap(
     )
     for port in ports:
         port.follow(engine)
+    if not existed and announce is not None:
+        announce()
     return engine

@@ -1,7 +1,7 @@
 """The event store as a place: before the engine opens PostgreSQL, can it be reached and does
 the schema the URL names exist (a wrong host, port or database fails within seconds with one
-line that names them, never the password, and what to do; a missing schema is created)? Is
-there a store yet, and how big is it?"""
+line that names them, never the password, and what to do; a missing schema is created), was
+the store there already, what to say when it was not, and how big is it?"""
 
 from __future__ import annotations
 
@@ -60,15 +60,6 @@ def prepare_postgres(env: dict[str, Any]) -> bool:
 
 def _events_table() -> str:
     return f"{APPLICATION_NAME.lower()}_events"
-
-
-def store_exists(settings: Settings) -> bool:
-    """Whether the configured event store holds a store already (checked before opening it,
-    which creates one)."""
-    env = settings.eventstore_env()
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-        return prepare_postgres(env)
-    return Path(env["SQLITE_DBNAME"]).exists()
 
 
 def new_store_notice(settings: Settings) -> str:

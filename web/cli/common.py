@@ -17,7 +17,7 @@ from engine.settings import Settings
 from engine.text import check_text
 from web.bootstrap import bootstrap
 from web.cli.output import money, plain
-from web.database import new_store_notice, store_exists
+from web.database import new_store_notice
 
 
 class QbGroup(click.Group):
@@ -59,10 +59,7 @@ def on_off(value: str | None) -> bool | None:
 def engine() -> Iterator[TransferEngine]:
     """The engine on the configured store, closed when the command ends."""
     settings = Settings.from_env()
-    existed = store_exists(settings)
-    app = bootstrap(settings)
-    if not existed:
-        click.echo(new_store_notice(settings), err=True)
+    app = bootstrap(settings, announce=lambda: click.echo(new_store_notice(settings), err=True))
     try:
         yield app
     finally:

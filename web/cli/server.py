@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from engine.settings import Settings
@@ -16,27 +18,18 @@ def serve(host, port):
     from werkzeug.serving import run_simple
 
     from web import create_app
+    from web.background import start_background
+    from web.bootstrap import bootstrap
+    from web.database import new_store_notice
 
     settings = Settings.from_env()
+    # The default AppURL (localhost) must reach this very process: it carries --port.
     port = port or settings.port
-    if settings.public_url is None:
-        # The .qwc AppURL must reach this very process when nothing else is configured.
-        settings = Settings(
-            database_url=settings.database_url,
-            public_url=None,
-            port=port,
-            base_dir=settings.base_dir,
-        )
-    from web import ENGINE_KEY
-    from web.background import start_background
-    from web.database import new_store_notice, store_exists
-
-    existed = store_exists(settings)
-    app = create_app(settings)
+    settings = dataclasses.replace(settings, port=port)
+    engine = bootstrap(settings, announce=lambda: click.echo(new_store_notice(settings), err=True))
+    app = create_app(settings, engine=engine)
     background = start_background(settings)
-    if not existed:
-        click.echo(new_store_notice(settings), err=True)
-    public_url = settings.public_url_with(app.extensions[ENGINE_KEY].get().stored_public_url())
+    public_url = settings.public_url_with(engine.stored_public_url())
     click.echo(
         f"qbtransfer serving on http://{host}:{port} ({settings.describe_database()}); "
         f"QBWC reaches it at {public_url}; {background.describe()}",

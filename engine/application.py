@@ -35,7 +35,9 @@ from engine.aggregates.user import user_id
 from engine.commanding import UNCHANGED, command, utcnow
 from engine.connectors import ConnectorCommands
 from engine.errors import NotFound
+from engine.housekeeping import Housekeeping
 from engine.mapping_commands import MappingCommands
+from engine.notices import NoticeCommands
 from engine.ports import PsaCatalog, QuickBooksDirectory, TransferQueue
 from engine.psa_commands import PsaCommands
 from engine.qbwc.authentication import Authentication
@@ -60,6 +62,8 @@ class TransferEngine(
     TokenCommands,
     Authentication,
     Conversation,
+    Housekeeping,
+    NoticeCommands,
     SessionQueries,
     Application,
 ):

@@ -23,6 +23,9 @@ class DocumentStatus(StrEnum):
     READY = "ready"  # marked Ready to Transfer: the next session sends it
     WITHDRAWN = "withdrawn"  # taken back before it was transferred
     TRANSFERRED = "transferred"  # in QuickBooks (or marked so by hand)
+    # Transferred, then deleted in QuickBooks (a deletion sync saw it): never sent again by
+    # itself; `mark-not-transferred` sends it again.
+    DELETED_IN_QUICKBOOKS = "deleted_in_quickbooks"
 
 
 class TransferStatus(StrEnum):
@@ -39,3 +42,4 @@ class TransferStatus(StrEnum):
     MARKED_NOT_TRANSFERRED = "marked_not_transferred"  # by hand; may make a duplicate
     WITHDRAWN = "withdrawn"  # off the queue: the document was withdrawn or its type switched off
     SKIPPED = "skipped"  # not for QuickBooks as it is (a zero total, hours not transferred)
+    DELETED_IN_QUICKBOOKS = "deleted_in_quickbooks"  # it was there; someone deleted it there

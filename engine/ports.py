@@ -65,3 +65,25 @@ class TransferQueue(Protocol):
     ) -> list[tuple[str, UUID, str]]:
         """(position, transfer id, TxnID) of the invoices the connector put in QuickBooks,
         dated `since` or later, without a paid date, in order after `after`."""
+
+    def holding(self, connector_id: UUID, txn_ids: list[str]) -> list[UUID]:
+        """The transfers of the connector that put one of `txn_ids` in QuickBooks."""
+
+
+class NoticeBoard(Protocol):
+    """What the notifier decides from, and what it owes (from the notices read model)."""
+
+    def undecided_sessions(self, since: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Sessions ended at `since` or later with transfer failures and no notice yet."""
+
+    def failures_of(self, session_id: str) -> list[dict[str, Any]]:
+        """A session's failed attempts, in order."""
+
+    def undecided_alerts(self, since: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Authentication and inventory alerts raised at `since` or later, no notice yet."""
+
+    def reported_since(self, connector_id: str, since: str) -> set[tuple[str, str, Any, str]]:
+        """(topic, subject, code, message) of what was reported about a connector since."""
+
+    def owed(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Notices whose message has not gone yet."""

@@ -263,7 +263,10 @@ class TransferCommands(Needs):
         )
         found = self._transfers_or_refuse(connector, kind, psa_id)
         # Every part QuickBooks holds (or may hold) goes again; one that holds none refuses.
-        settled = [t for t in found if t.is_done or t.status == TransferStatus.IN_DOUBT]
+        # Once parts were deleted in QuickBooks, only those go again (the rest are there).
+        settled = [t for t in found if t.status == TransferStatus.DELETED_IN_QUICKBOOKS] or [
+            t for t in found if t.is_done or t.status == TransferStatus.IN_DOUBT
+        ]
         document: Document = self.repository.get(found[0].document_id)
         warnings = [t.mark_not_transferred(by, now) for t in settled or found[:1]]
         document.mark_not_transferred(by, now)

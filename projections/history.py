@@ -23,6 +23,7 @@ RESULTS = {
     "failed": ("failed",),
     "in-doubt": ("in_doubt",),
     "skipped": ("skipped",),
+    "deleted": ("deleted_in_quickbooks",),
 }
 _COLUMNS = (
     "seq", "at", "connector_id", "kind", "psa_id", "number", "party", "amount", "action",
@@ -271,4 +272,18 @@ class HistoryProjection(Projection[HistoryView]):
     def _(self, e: T.MarkedNotTransferred, tracking: Tracking) -> None:
         self.view.happened(
             e, tracking, "mark", "marked_not_transferred", message=f"{e.warning} ({e.by})"
+        )
+
+    @process_event.register
+    def _(self, e: T.DeletedInQuickBooks, tracking: Tracking) -> None:
+        self.view.happened(
+            e,
+            tracking,
+            "delete",
+            "deleted_in_quickbooks",
+            txn_id=e.txn_id,
+            message=(
+                f"the {e.txn_type} was deleted in QuickBooks at {e.time_deleted}; it is not "
+                "sent again unless it is marked not transferred"
+            ),
         )

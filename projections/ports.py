@@ -106,3 +106,7 @@ class TransfersQueue(_OnDemandView):
     ) -> list[tuple[str, UUID, str]]:
         """Invoices whose paid date is to be asked of QuickBooks."""
         return list(self.view().unpaid(connector_id, since, limit, after))
+
+    def holding(self, connector_id: UUID, txn_ids: list[str]) -> list[UUID]:
+        """The transfers that put these transactions in QuickBooks."""
+        return list(self.view().holding(connector_id, txn_ids))

@@ -129,6 +129,7 @@ class PsaProjection(Projection[PsaView]):
             Document.Withdrawn,
             Document.MarkedTransferred,
             Document.MarkedNotTransferred,
+            Document.DeletedInQuickBooks,
         )
     )
 
@@ -171,3 +172,7 @@ class PsaProjection(Projection[PsaView]):
     @process_event.register
     def _(self, e: Document.MarkedNotTransferred, tracking: Tracking) -> None:
         self.view.set_status(e, tracking, DocumentStatus.READY)
+
+    @process_event.register
+    def _(self, e: Document.DeletedInQuickBooks, tracking: Tracking) -> None:
+        self.view.set_status(e, tracking, DocumentStatus.DELETED_IN_QUICKBOOKS)

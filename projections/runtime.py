@@ -17,6 +17,7 @@ from engine.application import TransferEngine
 from engine.settings import Settings, read_model_path
 from projections.base import concrete_view
 from projections.history import HistoryProjection, HistoryView
+from projections.notices import NoticesProjection, NoticesView
 from projections.psa import PsaProjection, PsaView
 from projections.quickbooks_lists import QuickBooksListsProjection, QuickBooksListsView
 from projections.sessions import SessionsProjection, SessionsView
@@ -55,6 +56,7 @@ READ_MODELS = {
         ReadModel(PsaProjection, PsaView),
         ReadModel(TransfersProjection, TransfersView),
         ReadModel(HistoryProjection, HistoryView),
+        ReadModel(NoticesProjection, NoticesView),
     )
 }
 

@@ -19,7 +19,7 @@ from engine.kinds import TransferStatus
 from projections.base import ReadModelView
 
 # Not (yet) in QuickBooks and not taken off the queue: a session has something to do.
-_CLOSED = tuple(sorted({*DONE, TransferStatus.WITHDRAWN}))
+_CLOSED = tuple(sorted({*DONE, TransferStatus.WITHDRAWN, TransferStatus.DELETED_IN_QUICKBOOKS}))
 # A skipped transfer is looked at again by a session (it goes once what it was skipped for
 # changes), but is in neither queue people see: it is waiting for nothing.
 _NOT_PENDING = tuple(sorted({*_CLOSED, TransferStatus.SKIPPED}))
@@ -40,6 +40,7 @@ class TransfersView(ReadModelView):
     INDEXES: ClassVar[dict[str, str]] = {
         "transfers_by_queue": "transfers (connector_id, kind, status, queued_at)",
         "transfers_by_document": "transfers (document_id)",
+        "transfers_by_txn": "transfers (connector_id, txn_id)",
     }
 
     def queued(self, event: Any, tracking: Tracking) -> None:
@@ -129,6 +130,19 @@ class TransfersView(ReadModelView):
         )
         return [(row["txn_id"], UUID(row["id"]), row["txn_id"]) for row in rows]
 
+    def holding(self, connector_id: UUID, txn_ids: list[str]) -> list[UUID]:
+        """The connector's transfers in QuickBooks under one of `txn_ids`."""
+        found: list[UUID] = []
+        for start in range(0, len(txn_ids), 500):  # a bounded number of parameters
+            chunk = txn_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.query(
+                f"SELECT id FROM {{transfers}} WHERE connector_id = ? AND txn_id IN ({marks})",
+                (str(connector_id), *chunk),
+            )
+            found += [UUID(row["id"]) for row in rows]
+        return found
+
     def outcomes(self, since: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
         """What QuickBooks holds of each transferred document, by (kind, PSA id): TxnID,
         number, date, paid date and when that last changed (`since`: changed then or later)."""
@@ -196,6 +210,7 @@ TRANSFER_EVENTS = (
     T.FoundMissing,
     T.MarkedTransferred,
     T.MarkedNotTransferred,
+    T.DeletedInQuickBooks,
 )
 
 
@@ -289,6 +304,10 @@ class TransfersProjection(Projection[TransfersView]):
         self.view.update(
             e, tracking, status=TransferStatus.MARKED_NOT_TRANSFERRED, txn_id=None, ref_number=None
         )
+
+    @process_event.register
+    def _(self, e: T.DeletedInQuickBooks, tracking: Tracking) -> None:
+        self.view.update(e, tracking, status=TransferStatus.DELETED_IN_QUICKBOOKS)
 
     @process_event.register
     def _(self, e: Document.PaidInQuickBooks, tracking: Tracking) -> None:

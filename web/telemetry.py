@@ -37,6 +37,7 @@ TRANSFER_RESULTS: dict[type, str] = {
     Transfer.MarkedInDoubt: "in-doubt",
     Transfer.FoundMissing: "missing",
     Transfer.Skipped: "skipped",
+    Transfer.DeletedInQuickBooks: "deleted",
 }
 SESSION_ENDINGS = (QbwcSession.Closed, QbwcSession.Abandoned, QbwcSession.Expired)
 NAME_TTL_SECONDS = 60.0

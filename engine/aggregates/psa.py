@@ -121,6 +121,12 @@ class Document(Aggregate):
         reference: dict[str, Any]
         at: datetime
 
+    class DeletedInQuickBooks(Aggregate.Event):
+        connector_id: UUID
+        txn_id: str
+        time_deleted: str
+        at: datetime
+
     class PaidInQuickBooks(Aggregate.Event):
         paid_date: str
         at: datetime
@@ -160,6 +166,11 @@ class Document(Aggregate):
         label = f"{KINDS[self.kind].singular} {self.psa_id}"
         if self.status == DocumentStatus.TRANSFERRED:
             raise Conflict(f"{label} was already transferred to QuickBooks")
+        if self.status == DocumentStatus.DELETED_IN_QUICKBOOKS:
+            raise Conflict(
+                f"{label} was transferred, then deleted in QuickBooks; to send it again, mark "
+                "it not transferred"
+            )
         if (
             self.kind in (TransferKind.TIMESHEETS, TransferKind.EXPENSE_REPORTS)
             and self.data.get("status") != "approved"
@@ -225,9 +236,30 @@ class Document(Aggregate):
         self.quickbooks = {**(self.quickbooks or {}), **reference}
 
     def mark_not_transferred(self, by: str, at: datetime) -> None:
-        """A person says the document is not in QuickBooks after all: it is ready again."""
-        if self.status == DocumentStatus.TRANSFERRED:
+        """A person says the document is not in QuickBooks after all (or no longer, once it
+        was deleted there): it is ready again."""
+        if self.status in (DocumentStatus.TRANSFERRED, DocumentStatus.DELETED_IN_QUICKBOOKS):
             self._marked_not_transferred(by=by, at=at)
+
+    def record_deletion(
+        self, connector_id: UUID, txn_id: str, time_deleted: str, at: datetime
+    ) -> None:
+        """Its transaction (or one of them: a timesheet's day) was deleted in QuickBooks."""
+        if self.status == DocumentStatus.TRANSFERRED:
+            self._deleted_in_quickbooks(
+                connector_id=connector_id, txn_id=txn_id, time_deleted=time_deleted, at=at
+            )
+
+    @event(DeletedInQuickBooks)
+    def _deleted_in_quickbooks(
+        self, connector_id: UUID, txn_id: str, time_deleted: str, at: datetime
+    ) -> None:
+        self.status = DocumentStatus.DELETED_IN_QUICKBOOKS
+        self.quickbooks = {
+            **(self.quickbooks or {}),
+            "deleted": time_deleted,
+            "deleted_txn": txn_id,
+        }
 
     @event(MarkedNotTransferred)
     def _marked_not_transferred(self, by: str, at: datetime) -> None:

@@ -68,6 +68,9 @@ class QuickBooksLists(Aggregate):
 
     class DeletionSyncRequested(Aggregate.Event):
         at: datetime
+        # "admin" (the command, the API) or "schedule" (every 24 hours); events written
+        # before the scheduler read as "admin".
+        requested_by: str = "admin"
 
     class RefreshRequested(Aggregate.Event):
         full: bool
@@ -76,6 +79,9 @@ class QuickBooksLists(Aggregate):
 
     class DeletionsSynced(Aggregate.Event):
         at: datetime
+        # The latest TimeDeleted of a transaction the sync saw (events written before
+        # transactions were looked at read as None).
+        latest: str | None = None
 
     class Reset(Aggregate.Event):
         reason: str
@@ -224,9 +230,19 @@ class QuickBooksLists(Aggregate):
                 self.deletions_watermark = record["time_deleted"]
 
     @event(DeletionSyncRequested)
-    def request_deletion_sync(self, at: datetime) -> None:
-        """Look for deleted records during the next QBWC run."""
+    def request_deletion_sync(self, at: datetime, requested_by: str = "admin") -> None:
+        """Look for deleted records and transactions during the next QBWC run."""
         self.deletions_due = True
+        self.deletions_requested_at = at.isoformat()
+
+    def deletion_sync_falls_due(self, now: datetime, every: timedelta) -> bool:
+        """Whether the schedule should ask for a deletion sync now: the lists were synced once,
+        none is pending, and the last one finished (or, before the first, was asked for)
+        `every` ago or more. Never synced: the first sync fetches every record anyway."""
+        if self.deletions_due or self.never_synced():
+            return False
+        last = self.deletions_synced_at or getattr(self, "deletions_requested_at", None)
+        return last is None or now - datetime.fromisoformat(last) >= every
 
     @event(RefreshRequested)
     def request_refresh(self, full: bool, requested_by: str, at: datetime) -> None:
@@ -240,10 +256,14 @@ class QuickBooksLists(Aggregate):
             self.overlap_floor, self.pass_floor = {}, {}
 
     @event(DeletionsSynced)
-    def complete_deletions(self, at: datetime) -> None:
-        """A deletion sync finished."""
+    def complete_deletions(self, at: datetime, latest: str | None = None) -> None:
+        """A deletion sync finished; `latest` (a transaction's TimeDeleted) moves the
+        watermark the next one starts from, as a list record's deletion does."""
         self.deletions_due = False
         self.deletions_synced_at = at.isoformat()
+        moment, current = parse_qb_time(latest or ""), parse_qb_time(self.deletions_watermark or "")
+        if moment is not None and (current is None or moment > current):
+            self.deletions_watermark = latest
 
     def deletions_from(self) -> str | None:
         mark = parse_qb_time(self.deletions_watermark or "")

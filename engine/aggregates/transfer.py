@@ -31,6 +31,8 @@ UNSURE = frozenset({TransferStatus.SENT, TransferStatus.IN_DOUBT})
 DONE = frozenset(
     {TransferStatus.SUCCEEDED, TransferStatus.VERIFIED, TransferStatus.MARKED_TRANSFERRED}
 )
+# Not known to be in QuickBooks, and sent again only when a person says it is not there.
+RESENDABLE = frozenset({TransferStatus.IN_DOUBT, TransferStatus.DELETED_IN_QUICKBOOKS})
 
 
 def transfer_id(connector_id: UUID, kind: str, psa_id: str, part: str = "") -> UUID:
@@ -122,6 +124,13 @@ class Transfer(Aggregate):
     class Skipped(Aggregate.Event):
         reason: str
         inputs: dict[str, int]
+        session_id: UUID | None
+        at: datetime
+
+    class DeletedInQuickBooks(Aggregate.Event):
+        txn_id: str
+        txn_type: str
+        time_deleted: str
         session_id: UUID | None
         at: datetime
 
@@ -357,6 +366,30 @@ class Transfer(Aggregate):
         """A query found no trace of it in QuickBooks: it is sent again."""
         self.status, self.updated_at = TransferStatus.QUEUED, at
 
+    def record_deletion(
+        self, txn_id: str, txn_type: str, time_deleted: str, session_id: UUID | None, at: datetime
+    ) -> bool:
+        """A deletion sync found its transaction among those deleted in QuickBooks: it is
+        flagged, and not sent again unless a person says so (`mark_not_transferred`).
+        Returns False when it does not hold that transaction (any more)."""
+        if not self.is_done or self.txn_id != txn_id:
+            return False
+        self._deleted_in_quickbooks(
+            txn_id=txn_id,
+            txn_type=txn_type,
+            time_deleted=time_deleted,
+            session_id=session_id,
+            at=at,
+        )
+        return True
+
+    @event(DeletedInQuickBooks)
+    def _deleted_in_quickbooks(
+        self, txn_id: str, txn_type: str, time_deleted: str, session_id: UUID | None, at: datetime
+    ) -> None:
+        self.status, self.updated_at = TransferStatus.DELETED_IN_QUICKBOOKS, at
+        self.quickbooks = {**(self.quickbooks or {}), "deleted": time_deleted}
+
     def mark_transferred(self, reference: str, by: str, at: datetime) -> None:
         """A person says it is in QuickBooks already (never sent again)."""
         if self.is_done:
@@ -371,7 +404,7 @@ class Transfer(Aggregate):
     def mark_not_transferred(self, by: str, at: datetime) -> str:
         """A person says it is not in QuickBooks (it was transferred, or it is in doubt and
         they looked): it is queued again, with a new key. Returns the warning they are shown."""
-        if not self.is_done and self.status != TransferStatus.IN_DOUBT:
+        if not self.is_done and self.status not in RESENDABLE:
             raise Conflict(f"{self.kind} {self.psa_id} is neither transferred nor in doubt")
         warning = (
             f"{self.kind} {self.psa_id} goes to QuickBooks again at the next session; if "

@@ -10,7 +10,6 @@ from eventsourcing.domain import Aggregate
 
 from engine import passwords
 from engine.aggregates import Registration, User, WebConnector
-from engine.aggregates.exchange import Exchange
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
@@ -200,16 +199,15 @@ class Authentication(SessionSupport):
         self, holder: QbwcSession, slot: UpdateSlot, now: datetime
     ) -> list[Aggregate]:
         """The slot's session is over without having said so: abandon or expire it."""
-        touched: list[Aggregate] = [holder]
-        if holder.is_open and not holder.is_idle_since(now):
-            # QBWC runs one update at a time, so a new authenticate means the old one died.
-            holder.abandon("QBWC started a new update before closing this one", now)
-        elif holder.is_open:
-            holder.expire(now)
-        if holder.in_flight is not None:
-            exchange: Exchange = self.repository.get(holder.in_flight)
-            exchange.mark_in_doubt("the session ended before QBWC delivered the answer", now)
-            touched.append(exchange)
+        touched: list[Aggregate] = []
+        if holder.is_open:
+            if holder.is_idle_since(now):
+                holder.expire(now)
+            else:
+                # QBWC runs one update at a time, so a new authenticate means the old one died.
+                holder.abandon("QBWC started a new update before closing this one", now)
+            # The slot this command holds is the one to release, not a copy of it.
+            touched = [a for a in self._ended_unanswered(holder, now) if a.id != slot.id]
         slot.release(holder.id, holder.status, now)
         return touched
 

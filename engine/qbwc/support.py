@@ -15,6 +15,7 @@ from engine.aggregates.session import QbwcSession, session_id_for
 from engine.aggregates.slot import UpdateSlot
 from engine.core import Needs
 from engine.queue import Routing
+from engine.steps import pipeline
 from engine.steps.base import StepContext
 from engine.text import bounded
 from engine.working_sets import WorkingSet
@@ -95,15 +96,26 @@ class SessionSupport(Needs):
             return None
         if session.is_idle_since(now):
             session.expire(now)
-            touched: list[Aggregate] = [session]
-            touched += self._release(session, "expired", now)
-            if session.in_flight is not None:
-                exchange: Exchange = self.repository.get(session.in_flight)
-                exchange.mark_in_doubt("the session expired before the answer came", now)
-                touched.append(exchange)
-            self.save(*touched)
+            self.save(*self._ended_unanswered(session, now))
             return None
         return session
+
+    def _ended_unanswered(self, session: QbwcSession, now: datetime) -> list[Aggregate]:
+        """`session` has just ended without QBWC closing it (expired, or abandoned when QBWC
+        started over): the connector is free again, and a message it left unanswered is in
+        doubt, with every write it carried, for the next session to verify. Returns what to
+        save, the session included."""
+        touched: list[Aggregate] = [session]
+        touched += self._release(session, session.status, now)
+        if session.in_flight is not None and session.connector_id is not None:
+            exchange: Exchange = self.repository.get(session.in_flight)
+            exchange.mark_in_doubt(f"the session {session.status} before the answer came", now)
+            touched.append(exchange)
+            context = self._step_context(session, now)
+            pipeline.abandoned(session.steps, session.work, context)
+            touched += context.changed()
+        self.working_sets.forget(session.id)
+        return touched
 
     def _out_of_order(self, session: QbwcSession, call: str, now: datetime, value: Any) -> Any:
         session.fail(

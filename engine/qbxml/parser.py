@@ -193,3 +193,13 @@ def deleted_record(ret: etree._Element) -> dict[str, str]:
         "full_name": ret.findtext("FullName", ""),
         "time_deleted": ret.findtext("TimeDeleted", ""),
     }
+
+
+def deleted_txn(ret: etree._Element) -> dict[str, str]:
+    """A `TxnDeletedRet` as the engine keeps it."""
+    return {
+        "type": ret.findtext("TxnDelType", ""),
+        "txn_id": ret.findtext("TxnID", ""),
+        "ref_number": ret.findtext("RefNumber", ""),
+        "time_deleted": ret.findtext("TimeDeleted", ""),
+    }

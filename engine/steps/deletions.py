@@ -3,12 +3,12 @@ so mappings that point at them can be reported."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
-from engine.qbxml.parser import Response, deleted_record
+from engine.qbxml.parser import Response, deleted_record, deleted_txn
 from engine.steps.base import Outcome, QueryStep, Request, StepContext
 
 DELETIONS = "deletions"
@@ -48,27 +48,42 @@ DELETED_TYPES = {
 LARGEST_ANSWER = 10 * 1024 * 1024
 
 
+# TxnDeletedQuery types: the transactions transfers create (a deleted one is flagged on its
+# transfer and document, and never sent again by itself).
+DELETED_TXN_TYPES = ("Invoice", "Bill", "TimeTracking", "PurchaseOrder", "ItemReceipt")
+DELETED_TXN_FIELDS = ["TxnDelType", "TxnID", "TimeDeleted", "RefNumber"]
+LISTS, TRANSACTIONS = "lists", "transactions"
+
+
 @dataclass(frozen=True)
 class DeletionPass:
-    """A deletion sync: deletions since `since` (None: every deletion QuickBooks remembers)."""
+    """A deletion sync: deletions since `since` (None: every deletion QuickBooks remembers),
+    of list records first, then of transactions (`phase`)."""
 
     KIND: ClassVar[str] = "deletion_pass"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: phase (version 1 asked for list records only)
 
     since: str | None
+    phase: str = LISTS
+    latest: str | None = None  # the latest TimeDeleted of a transaction seen so far
 
     def to_json(self) -> dict[str, Any]:
         """The pass as JSON values."""
-        return {"since": self.since}
+        return {"since": self.since, "phase": self.phase, "latest": self.latest}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], version: int) -> DeletionPass:
         """Read back any version."""
-        return cls(since=data.get("since"))
+        return cls(
+            since=data.get("since"),
+            phase=data.get("phase", LISTS),
+            latest=data.get("latest"),
+        )
 
 
 class DeletionSync(QueryStep[DeletionPass]):
-    """One ListDeletedQuery over every list type the engine keeps."""
+    """ListDeletedQuery over every list type the engine keeps, then TxnDeletedQuery over the
+    transaction types transfers create. Each is a message of its own: neither can be paged."""
 
     name = DELETIONS
 
@@ -77,39 +92,74 @@ class DeletionSync(QueryStep[DeletionPass]):
         return DeletionPass(since=context.lists().deletions_from())
 
     def request(self, state: DeletionPass, context: StepContext, request_id: str) -> Request:
-        """The query."""
-        data: dict[str, Any] = {"ListDelType": list(DELETED_TYPES)}
-        if state.since:
-            data["DeletedDateRangeFilter"] = {"FromDeletedDate": state.since}
+        """The query of the pass's phase."""
+        window = {"DeletedDateRangeFilter": {"FromDeletedDate": state.since}} if state.since else {}
+        if state.phase == LISTS:
+            name, data, fields = (
+                "ListDeletedQueryRq",
+                {"ListDelType": list(DELETED_TYPES)},
+                DELETED_FIELDS,
+            )
+        else:
+            name, data = "TxnDeletedQueryRq", {"TxnDelType": list(DELETED_TXN_TYPES)}
+            fields = DELETED_TXN_FIELDS
         element = build_request(
-            "ListDeletedQueryRq",
-            data,
+            name,
+            {**data, **window},
             request_id=request_id,
             version=context.qbxml_version,
-            include=DELETED_FIELDS,
+            include=fields,
         )
         return Request.one(element, LARGEST_ANSWER)
 
     def absorb_one(
         self, state: DeletionPass, response: Response, context: StepContext
     ) -> Outcome[DeletionPass]:
-        """Record the deletions of the lists the engine keeps."""
+        """Record the deletions of the lists the engine keeps, then flag the transfers whose
+        transactions were deleted."""
         if response.status.decision not in (status.OK, status.NO_MATCH, status.WARNING):
             code, message = response.status.code, response.status.message
             problem = f"{self.name}: QuickBooks status {code}: {message}"
             if response.status.decision == status.UNSUPPORTED:
                 problem = f"{self.name}: not available in this QuickBooks ({message})"
             return Outcome(state, finished=True, problem=problem)
-        records = []
-        for ret in response.rets:
-            record = deleted_record(ret)
-            if record["type"] in DELETED_TYPES:
-                records.append({**record, "list_name": DELETED_TYPES[record["type"]]})
-        lists = context.lists()
-        lists.record_deletions(records, context.now)
-        lists.complete_deletions(context.now)
-        return Outcome(state, finished=True, recorded=len(records))
+        if state.phase == LISTS:
+            records = []
+            for ret in response.rets:
+                record = deleted_record(ret)
+                if record["type"] in DELETED_TYPES:
+                    records.append({**record, "list_name": DELETED_TYPES[record["type"]]})
+            context.lists().record_deletions(records, context.now)
+            return Outcome(replace(state, phase=TRANSACTIONS), recorded=None)
+        deleted = [deleted_txn(ret) for ret in response.rets]
+        flagged = flag_deleted_transfers(deleted, context)
+        latest = max((d["time_deleted"] for d in deleted if d["time_deleted"]), default=None)
+        context.lists().complete_deletions(context.now, latest)
+        return Outcome(state, finished=True, recorded=flagged)
 
     def progress(self, state: DeletionPass) -> float:
-        """A deletion sync is one message."""
-        return 0.0
+        """Two messages: half way once the list records' deletions are in."""
+        return 0.0 if state.phase == LISTS else 0.5
+
+
+def flag_deleted_transfers(deleted: list[dict[str, str]], context: StepContext) -> int:
+    """Flag each transfer of this connector whose transaction is among `deleted`, and its
+    document; returns how many were flagged (already flagged ones are not counted again)."""
+    if not deleted or context.queue is None:
+        return 0
+    by_txn = {d["txn_id"]: d for d in deleted if d["txn_id"]}
+    flagged = 0
+    for transfer_id in context.queue.holding(context.connector_id, list(by_txn)):
+        transfer = context.load_transfer(transfer_id)
+        if transfer is None or transfer.txn_id not in by_txn:
+            continue
+        gone = by_txn[transfer.txn_id]
+        if transfer.record_deletion(
+            gone["txn_id"], gone["type"], gone["time_deleted"], context.session_id, context.now
+        ):
+            document = context.load_document(transfer.document_id)
+            document.record_deletion(
+                context.connector_id, gone["txn_id"], gone["time_deleted"], context.now
+            )
+            flagged += 1
+    return flagged

@@ -228,6 +228,15 @@ def interrupted(
     return replace(work, active=active, attempts=work.attempts + 1)
 
 
+def abandoned(steps: list[str], work: SessionWork, context: StepContext) -> None:
+    """The session ended with a message unanswered and will not go on: each active step that
+    wrote something records what is now in doubt (steps that only read need do nothing)."""
+    for index, state in work.active.items():
+        ending = getattr(step(steps[index]), "abandoned", None)
+        if ending is not None:
+            ending(state, context)
+
+
 def progress(steps: list[str], work: SessionWork) -> int:
     """0-99 while steps remain (never 100 early: that ends the session), 100 when done."""
     if work.is_done(steps):

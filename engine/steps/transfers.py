@@ -215,6 +215,18 @@ class TransferStep:
             return self._advance(replace(state, asked=()), context)
         return self._advance(replace(state, queried=False), context)
 
+    def abandoned(self, state: TransferPass, context: StepContext) -> None:
+        """The session ended (expired, or QBWC started over) with this step's message
+        unanswered: the adds it carried are in doubt, for the next session to look for."""
+        if state.phase != "send":
+            return
+        for transfer_id in state.asked:
+            transfer = context.load_transfer(UUID(transfer_id))
+            if transfer is not None and transfer.status == TransferStatus.SENT:
+                transfer.mark_in_doubt(
+                    "the session ended before QuickBooks' answer to it came", context.now
+                )
+
     def progress(self, state: TransferPass) -> float:
         """Transfers handled of transfers planned."""
         return state.done / state.planned if state.planned else 0.0

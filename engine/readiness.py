@@ -16,12 +16,31 @@ from engine import naming, queue
 from engine.aggregates import WebConnector
 from engine.aggregates.mapping import Mapping
 from engine.kinds import TransferKind
-from engine.mapping import DO_NOT_TRANSFER, target_exists
+from engine.mapping import CATEGORIES, DO_NOT_TRANSFER, target_exists
 from engine.ports import PsaCatalog, QuickBooksDirectory
 from engine.queue import Routing
 
 INVENTORY_SYNC = "inventory_sync"  # reported beside the transfer kinds, with purchase orders
 TYPES = (*TransferKind, INVENTORY_SYNC)
+_I, _T, _E, _P = (
+    TransferKind.INVOICES,
+    TransferKind.TIMESHEETS,
+    TransferKind.EXPENSE_REPORTS,
+    TransferKind.PURCHASE_ORDERS,
+)
+# The transfer types each mapping category serves.
+USED_BY: dict[str, tuple[str, ...]] = {
+    "billing-codes": (_I, _T),
+    "lines-of-business": (_I, _T),
+    "expense-billable": (_E,),
+    "expense-reimbursable": (_E,),
+    "cash-advance": (_E,),
+    "resources-payroll": (_T,),
+    "resources-expenses": (_E,),
+    "payroll-categories": (_T,),
+    "organizations": (_I, _T, _E),
+    "products": (_I, _P, INVENTORY_SYNC),
+}
 COGS, ASSET, INCOME = "CostOfGoodsSold", "OtherCurrentAsset", "Income"
 REQUIRED_ACCOUNTS = {
     TransferKind.INVOICES: [("Autotask Other", INCOME), ("Inventory Adjustment", COGS)],
@@ -105,6 +124,8 @@ def check(ctx: Context) -> dict[str, Any]:
             )
         else:
             _accounts(ctx, kind, report)
+    if linked:
+        _deleted_targets(ctx, reports)
     _invoices(ctx, reports[TransferKind.INVOICES], linked)
     _timesheets(ctx, reports[TransferKind.TIMESHEETS], linked)
     _expense_reports(ctx, reports[TransferKind.EXPENSE_REPORTS], linked)
@@ -121,6 +142,21 @@ def check(ctx: Context) -> dict[str, Any]:
         "ready": not any(r.blockers for r in reports.values() if r.enabled),
         "types": {t: vars(r) for t, r in reports.items()},
     }
+
+
+def _deleted_targets(ctx: Context, reports: dict[str, TypeReport]) -> None:
+    """A mapping whose QuickBooks record was deleted (a deletion sync saw it) blocks every
+    transfer type that uses its category, whether or not a document needs it today."""
+    for name, entries in sorted(ctx.mapping.entries.items()):
+        for psa_id, target in sorted(entries.items()):
+            if not ctx.stale(target):
+                continue
+            what = CATEGORIES[name].label if name in CATEGORIES else name
+            for kind in USED_BY.get(name, ()):
+                reports[kind].block(
+                    f"mapping {name} {psa_id} points at {what} {target.get('full_name')!r}, "
+                    "which QuickBooks no longer has: map it again or clear it"
+                )
 
 
 def _accounts(ctx: Context, kind: str, report: TypeReport) -> None:

@@ -90,6 +90,7 @@ def list_refresh_view(connector: WebConnector, lists: QuickBooksLists) -> dict[s
         "refresh_pending": lists.refresh_pending,
         "full": lists.refresh_is_full,
         "deletion_sync_due": lists.deletions_due,
+        "deletions_synced_at": lists.deletions_synced_at,
         "lists": {name: lists.synced_at.get(name) for name in LIST_NAMES},
         "note": (
             "the next QBWC run pulls the lists first"

@@ -108,5 +108,12 @@ class TransfersQueue(_OnDemandView):
         return list(self.view().unpaid(connector_id, since, limit, after))
 
     def holding(self, connector_id: UUID, txn_ids: list[str]) -> list[UUID]:
-        """The transfers that put these transactions in QuickBooks."""
-        return list(self.view().holding(connector_id, txn_ids))
+        """The transfers that put these transactions in QuickBooks. This read waits for the
+        read model to be current (ReadModelLagging when it is not in time): a deletion sync
+        that missed a transfer would never see its deletion again, and it runs once a day."""
+        from projections.runtime import current_view
+
+        view = self._open()
+        if self._engine is not None:
+            current_view(self._engine, view, self._name)
+        return list(view.holding(connector_id, txn_ids))

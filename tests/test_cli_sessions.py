@@ -105,6 +105,7 @@ def test_projections_status_and_rebuild(cli, synced):
         "PsaRecords",
         "Transfers",
         "TransferHistory",
+        "Notices",
     }
     rebuilt = cli("projections", "rebuild", "--json").json()["rebuilt"]
     assert rebuilt["QuickBooksLists"] > 0 and rebuilt["Sessions"] > 0

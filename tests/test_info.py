@@ -29,6 +29,7 @@ def test_info_describes_the_store_in_use(cli, settings, monkeypatch):
         "PsaRecords",
         "Transfers",
         "TransferHistory",
+        "Notices",
     }
     assert all(m["runner"] == "none" for m in info["read_models"].values())
     if "postgresql" in url:

@@ -215,3 +215,28 @@ def test_without_addresses_the_decision_is_recorded_and_nothing_is_sent(shop, tm
     assert notice is not None and notice.status == "no_recipients"
     assert not (tmp_path / "outbox").exists()
     jobs.close()
+
+
+def test_notices_list_shows_what_was_decided_and_whether_it_went(cli, settings, tmp_path):
+    from tests.helpers import demo_company, register_connector
+
+    engine = bootstrap(settings)
+    try:
+        reg = register_connector(engine)
+        engine.change_connector(reg.connector_id, emails="ap@acme.example")
+        company = demo_company()
+        company.write_file_id(reg.owner_id, reg.file_id)
+        for _ in range(2):
+            engine.qbwc_authenticate(reg.registration_id, "qbwc-api", "not the password")
+        jobs = JobContext(engine, settings, OutboxDelivery(tmp_path / "o", "q@acme.example"))
+        [sent] = notifications(jobs)
+        jobs.close()
+    finally:
+        engine.close()
+    result = cli("notices", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    [row] = result.json()["notices"]
+    assert row["id"] == str(sent) and row["status"] == "sent" and row["topic"] == "authentication"
+    assert row["recipients"] == ["ap@acme.example"] and row["attempts"] == 0
+    table = cli("notices", "list")
+    assert "authentication" in table.stdout and "sent" in table.stdout

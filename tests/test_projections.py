@@ -20,6 +20,7 @@ def test_runners_follow_new_events(engine, settings):
             "PsaRecords",
             "Transfers",
             "TransferHistory",
+            "Notices",
         }
         lists = QuickBooksLists(connector_id)
         lists.record_page(

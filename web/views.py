@@ -246,3 +246,36 @@ def history(
             offset=(page - 1) * limit,
         )
     return {"page": page, "per_page": limit, "more": len(rows) > limit, "rows": rows[:limit]}
+
+
+def notices_list(
+    settings: Settings, engine: TransferEngine, connector_ref: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The latest e-mail notices, newest first: what each reported, to whom, and whether it
+    went (its status comes from the notice itself, the read model only finds them)."""
+    connector_id = engine.get_connector(connector_ref)["id"] if connector_ref else None
+    with read_models(settings, engine, "notices") as (notices,):
+        rows = notices.notices(connector_id, limit)
+    out = []
+    for row in rows:
+        notice = engine.get_notice(UUID(row["id"]))
+        if notice is None:
+            continue
+        out.append(
+            {
+                "id": str(notice.id),
+                "key": notice.key,
+                "connector_id": str(notice.connector_id),
+                "connector": notice.connector_name,
+                "topic": notice.topic,
+                "decided_at": notice.decided_at.isoformat(),
+                "status": notice.status,
+                "recipients": list(notice.recipients),
+                "reported": len(notice.items),
+                "repeats": notice.repeats,
+                "attempts": notice.attempts,
+                "delivered_at": notice.delivered_at.isoformat() if notice.delivered_at else None,
+                "last_error": notice.last_error,
+            }
+        )
+    return out

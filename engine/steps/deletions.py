@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from engine.aggregates.quickbooks_lists import parse_qb_time
+from engine.errors import DomainError
 from engine.qbxml import status
 from engine.qbxml.builder import build_request
 from engine.qbxml.parser import Response, deleted_record, deleted_txn
@@ -65,11 +67,15 @@ class DeletionPass:
 
     since: str | None
     phase: str = LISTS
-    latest: str | None = None  # the latest TimeDeleted of a transaction seen so far
+    records: int = 0  # list records found deleted by the first phase
 
     def to_json(self) -> dict[str, Any]:
         """The pass as JSON values."""
-        return {"since": self.since, "phase": self.phase, "latest": self.latest}
+        return {
+            "since": self.since,
+            "phase": self.phase,
+            "records": self.records,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], version: int) -> DeletionPass:
@@ -77,7 +83,7 @@ class DeletionPass:
         return cls(
             since=data.get("since"),
             phase=data.get("phase", LISTS),
-            latest=data.get("latest"),
+            records=int(data.get("records") or 0),
         )
 
 
@@ -130,12 +136,21 @@ class DeletionSync(QueryStep[DeletionPass]):
                 if record["type"] in DELETED_TYPES:
                     records.append({**record, "list_name": DELETED_TYPES[record["type"]]})
             context.lists().record_deletions(records, context.now)
-            return Outcome(replace(state, phase=TRANSACTIONS), recorded=None)
+            return Outcome(replace(state, phase=TRANSACTIONS, records=len(records)))
         deleted = [deleted_txn(ret) for ret in response.rets]
-        flagged = flag_deleted_transfers(deleted, context)
-        latest = max((d["time_deleted"] for d in deleted if d["time_deleted"]), default=None)
+        try:
+            flagged = flag_deleted_transfers(deleted, context)
+        except DomainError as exc:  # the transfers read model is behind: try next session
+            problem = (
+                f"{self.name}: deleted transactions not checked ({exc}); the deletion sync "
+                "stays due"
+            )
+            return Outcome(state, finished=True, problem=problem)
+        stamped = [(parse_qb_time(d["time_deleted"]), d["time_deleted"]) for d in deleted]
+        latest = max(((m, t) for m, t in stamped if m is not None), default=(None, None))[1]
         context.lists().complete_deletions(context.now, latest)
-        return Outcome(state, finished=True, recorded=flagged)
+        # What the session shows as recorded: list records deleted, and transfers flagged.
+        return Outcome(state, finished=True, recorded=state.records + flagged)
 
     def progress(self, state: DeletionPass) -> float:
         """Two messages: half way once the list records' deletions are in."""

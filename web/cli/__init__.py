@@ -17,6 +17,7 @@ from web.cli.common import QbGroup
 from web.cli.connectors import connectors
 from web.cli.info import info
 from web.cli.mappings import mappings
+from web.cli.notices import notices
 from web.cli.projections import projections
 from web.cli.psa import documents, import_, organizations, resources
 from web.cli.quickbooks import quickbooks
@@ -49,6 +50,7 @@ for _command in (
     transfers,
     history,
     sessions,
+    notices,
     tokens,
     projections,
     serve,
@@ -71,6 +73,7 @@ EXAMPLES = {
     "mappings": 'qbtransfer mappings set "Acme Books" lines-of-business none "[no class]"',
     "transfers": "qbtransfer transfers list --status pending_failed",
     "sessions": "qbtransfer sessions show 9fcf989a --no-xml",
+    "notices": 'qbtransfer notices list --connector "Acme Books"',
     "tokens": "qbtransfer tokens create ci-bot",
     "projections": "qbtransfer projections status --json",
 }

@@ -14,6 +14,7 @@ import pytest
 from engine.aggregates.notice import Notice
 from engine.commanding import utcnow
 from tests.helpers import run_session
+from tests.test_inventory_sync import store  # noqa: F401 (a fixture)
 from tests.test_mail import smtp_server  # noqa: F401 (a fixture)
 from tests.test_transfers_expenses import office  # noqa: F401 (a fixture)
 from tests.test_transfers_invoices import caught_up
@@ -240,3 +241,23 @@ def test_notices_list_shows_what_was_decided_and_whether_it_went(cli, settings, 
     assert row["recipients"] == ["ap@acme.example"] and row["attempts"] == 0
     table = cli("notices", "list")
     assert "authentication" in table.stdout and "sent" in table.stdout
+
+
+def test_an_inventory_sync_that_fails_sends_one_alert(store, tmp_path):  # noqa: F811
+    from engine.steps.inventory import MULTI_USER
+
+    engine, reg, company, settings = store
+    engine.change_connector(reg.connector_id, emails="stock@acme.example")
+    company.file_mode = "MultiUser"
+    run_session(engine, reg, company)
+    outbox = tmp_path / "outbox"
+    jobs = jobs_for(engine, settings, OutboxDelivery(outbox, "q@acme.example"))
+    [sent] = notifications(jobs)
+    notice = engine.get_notice(sent)
+    assert notice.topic == "inventory" and notice.items[0]["message"] == MULTI_USER
+    [eml] = outbox.iterdir()
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert "inventory sync failed" in message["Subject"]
+    assert MULTI_USER in message.get_body(("plain",)).get_content()
+    assert notifications(jobs) == []
+    jobs.close()

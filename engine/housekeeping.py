@@ -57,7 +57,7 @@ class Housekeeping(SessionSupport):
             return None
         if holder.is_open:
             holder.expire(now)
-            self.save(*self._ended_unanswered(holder, now))
+            self.save(*self._ended_unanswered(holder, now, slot))
         else:
             # Ended some other way without letting go of the slot: only the slot is stale.
             slot.release(holder.id, holder.status, now)

@@ -101,6 +101,18 @@ class ReadModelView(TrackingRecorder):
             if tracking is not None:
                 self._insert_tracking(cursor, tracking)
 
+    def set_columns(self, tracking: Tracking, table: str, row_id: str, **columns: Any) -> None:
+        """Set `columns` of the row of `table` whose `id` is `row_id`, with `tracking`."""
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.write(
+            tracking,
+            (
+                f"UPDATE {{{table}}} SET {assignments} WHERE id = ?",
+                (*columns.values(), row_id),
+                False,
+            ),
+        )
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows as dicts."""
         with self.datastore.transaction(commit=False) as cursor:

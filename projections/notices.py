@@ -191,15 +191,12 @@ class NoticesView(ReadModelView):
         )
 
     def delivery(self, event: Any, tracking: Tracking, **columns: Any) -> None:
-        columns["updated_at"] = event.at.isoformat()
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        self.write(
+        self.set_columns(
             tracking,
-            (
-                f"UPDATE {{notices}} SET {assignments} WHERE id = ?",
-                (*columns.values(), str(event.originator_id)),
-                False,
-            ),
+            "notices",
+            str(event.originator_id),
+            **columns,
+            updated_at=event.at.isoformat(),
         )
 
     # -- queries -----------------------------------------------------------------------------

@@ -47,15 +47,7 @@ class SessionsView(ReadModelView):
         )
 
     def update(self, event: Any, tracking: Tracking, **columns: Any) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        self.write(
-            tracking,
-            (
-                f"UPDATE {{sessions}} SET {assignments} WHERE id = ?",
-                (*columns.values(), str(event.originator_id)),
-                False,
-            ),
-        )
+        self.set_columns(tracking, "sessions", str(event.originator_id), **columns)
 
     def closed(self, event: Any, tracking: Tracking) -> None:
         self.write(

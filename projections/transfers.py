@@ -82,15 +82,12 @@ class TransfersView(ReadModelView):
         )
 
     def update(self, event: Any, tracking: Tracking, **columns: Any) -> None:
-        columns["updated_at"] = event.at.isoformat()
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        self.write(
+        self.set_columns(
             tracking,
-            (
-                f"UPDATE {{transfers}} SET {assignments} WHERE id = ?",
-                (*columns.values(), str(event.originator_id)),
-                False,
-            ),
+            "transfers",
+            str(event.originator_id),
+            **columns,
+            updated_at=event.at.isoformat(),
         )
 
     # -- queries -------------------------------------------------------------------------------

@@ -206,8 +206,7 @@ def test_sign_ins_that_start_failing_send_one_alert(live, tmp_path):
     jobs.close()
 
 
-@pytest.mark.parametrize("addresses", [""])
-def test_without_addresses_the_decision_is_recorded_and_nothing_is_sent(shop, tmp_path, addresses):
+def test_without_addresses_the_decision_is_recorded_and_nothing_is_sent(shop, tmp_path):
     engine, reg, company, settings = shop
     session_id = failing_session(engine, reg, company, settings)
     jobs = jobs_for(engine, settings, OutboxDelivery(tmp_path / "outbox", "q@acme.example"))

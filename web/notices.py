@@ -6,6 +6,7 @@ again after a crash says exactly what the first one said, under the same Message
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -168,7 +169,7 @@ def render(notice: Notice) -> Mail:
     return Mail(key, to, subject, ALERT_TEXT.render(values), ALERT_HTML.render(values))
 
 
-def sender(delivery: Delivery):
+def sender(delivery: Delivery) -> Callable[[Notice], str]:
     """What `deliver_notices` calls for each notice owed."""
 
     def send(notice: Notice) -> str:

@@ -165,11 +165,6 @@ class Scheduler(threading.Thread):
         if done:
             log.info("scheduled job %s: %s", job.name, _summary(done))
 
-    def run_now(self, name: str) -> Any:
-        """Run one job at once in this thread (the command line, and tests)."""
-        job = next(job for job in self.jobs if job.name == name)
-        return job.run(self.context)
-
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
         if self.is_alive():

@@ -199,17 +199,16 @@ class Authentication(SessionSupport):
         self, holder: QbwcSession, slot: UpdateSlot, now: datetime
     ) -> list[Aggregate]:
         """The slot's session is over without having said so: abandon or expire it."""
-        touched: list[Aggregate] = []
-        if holder.is_open:
-            if holder.is_idle_since(now):
-                holder.expire(now)
-            else:
-                # QBWC runs one update at a time, so a new authenticate means the old one died.
-                holder.abandon("QBWC started a new update before closing this one", now)
-            # The slot this command holds is the one to release, not a copy of it.
-            touched = [a for a in self._ended_unanswered(holder, now) if a.id != slot.id]
-        slot.release(holder.id, holder.status, now)
-        return touched
+        if not holder.is_open:
+            slot.release(holder.id, holder.status, now)
+            return []
+        if holder.is_idle_since(now):
+            holder.expire(now)
+        else:
+            # QBWC runs one update at a time, so a new authenticate means the old one died.
+            holder.abandon("QBWC started a new update before closing this one", now)
+        # The caller saves the slot it holds: leave it out of what is returned.
+        return [a for a in self._ended_unanswered(holder, now, slot) if a is not slot]
 
     def _has_work(self, connector: WebConnector, lists: QuickBooksLists, now: datetime) -> bool:
         if connector.company_file is None or lists.never_synced() or lists.deletions_due:

@@ -100,13 +100,20 @@ class SessionSupport(Needs):
             return None
         return session
 
-    def _ended_unanswered(self, session: QbwcSession, now: datetime) -> list[Aggregate]:
+    def _ended_unanswered(
+        self, session: QbwcSession, now: datetime, slot: UpdateSlot | None = None
+    ) -> list[Aggregate]:
         """`session` has just ended without QBWC closing it (expired, or abandoned when QBWC
-        started over): the connector is free again, and a message it left unanswered is in
-        doubt, with every write it carried, for the next session to verify. Returns what to
-        save, the session included."""
+        started over): the connector is free again (`slot`, when the caller holds it, else
+        the one loaded here), and a message it left unanswered is in doubt, with every write
+        it carried, for the next session to verify. Returns what to save, the session and the
+        slot included."""
         touched: list[Aggregate] = [session]
-        touched += self._release(session, session.status, now)
+        if slot is None:
+            touched += self._release(session, session.status, now)
+        else:
+            slot.release(session.id, session.status, now)
+            touched.append(slot)
         if session.in_flight is not None and session.connector_id is not None:
             exchange: Exchange = self.repository.get(session.in_flight)
             exchange.mark_in_doubt(f"the session {session.status} before the answer came", now)

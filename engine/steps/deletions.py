@@ -1,5 +1,6 @@
 """The deletion sync: which records QuickBooks deleted since the last one (ListDeletedQuery),
-so mappings that point at them can be reported."""
+so mappings that point at them can be reported, and which transactions (TxnDeletedQuery), so
+transferred documents deleted there are flagged."""
 
 from __future__ import annotations
 

@@ -29,6 +29,9 @@ from web.mail import Delivery, delivery_for
 from web.notices import sender
 
 log = logging.getLogger("qbtransfer.scheduler")
+# APScheduler says "Running job" and "executed successfully" at INFO for every run: two lines
+# every 2 seconds. Its warnings and errors still show; what a job did, this module logs.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 LOCK_NAME = "scheduler"
 
 
@@ -107,7 +110,7 @@ class Scheduler(threading.Thread):
             settings,
             delivery or delivery_for(settings.smtp_url, settings.outbox, settings.mail_from),
         )
-        self.state = "standby"
+        self.state = "starting"  # then active, or standby while another process runs the jobs
         self._lock = lock_for(engine, LOCK_NAME, "runner")
         self._stopping = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
@@ -122,6 +125,7 @@ class Scheduler(threading.Thread):
             while not self._stopping.is_set():
                 if self._take_lock():
                     break
+                self.state = "standby"
             else:
                 return
             self._scheduler = BackgroundScheduler(timezone="UTC")
@@ -132,6 +136,7 @@ class Scheduler(threading.Thread):
                     seconds=job.seconds,
                     args=[job],
                     id=job.name,
+                    name=job.name,
                     max_instances=1,
                     coalesce=True,
                     next_run_time=datetime.now(UTC),  # once at start-up: what fell due meanwhile

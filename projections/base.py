@@ -10,13 +10,20 @@ configured schema. On SQLite each read model lives in a file of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder, SQLiteTransaction
 
 Statement = tuple[str, Sequence[Any] | Iterable[Sequence[Any]], bool]  # sql, params, many
+
+# A rebuild writes a shadow of the model's tables (`<table>__next`) and position (its own
+# tracking row) beside the live ones, then swaps it in.
+SHADOW = "__next"
+REBUILDING = "~rebuild"
 
 
 # Every read model also keeps its runner's last reported state (projections/writer.py).
@@ -33,9 +40,44 @@ class ReadModelView(TrackingRecorder):
     INDEXES: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"
     # What the concrete recorder (SQLite's or PostgreSQL's) it is mixed with provides.
     datastore: Any
+    shadow: ClassVar[bool] = False  # a rebuild's copy of the tables, beside the live ones
+    # A batch belongs to the thread that opened it: readers of the same view in other threads
+    # keep reading committed rows through connections of their own.
+    _batches: threading.local
 
     def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
         raise NotImplementedError
+
+    def _open_batch(self) -> Any:
+        """A context manager giving the cursor of a write transaction."""
+        return self.datastore.transaction(commit=True)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Apply many events in one transaction: every `write` and `query` of this thread goes
+        through it, and the tracking position is recorded once, the last one given, when the
+        block ends (nothing at all is recorded if it raises)."""
+        if not hasattr(self, "_batches"):
+            self._batches = threading.local()
+        if getattr(self._batches, "cursor", None) is not None:
+            raise RuntimeError("a batch is already open in this thread")
+        with self._open_batch() as cursor:
+            self._batches.cursor, self._batches.tracking = cursor, None
+            try:
+                yield
+                if self._batches.tracking is not None:
+                    self._insert_tracking(cursor, self._batches.tracking)
+            finally:
+                self._batches.cursor = self._batches.tracking = None
+
+    def _batch_cursor(self) -> Any:
+        batches = getattr(self, "_batches", None)
+        return getattr(batches, "cursor", None) if batches is not None else None
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        """Record a position for an event the model ignores (inside the batch when one is
+        open)."""
+        self.write(tracking)
 
     @classmethod
     def all_tables(cls) -> dict[str, str]:
@@ -85,21 +127,40 @@ class ReadModelView(TrackingRecorder):
         raise NotImplementedError
 
     def _sql(self, text: str) -> str:
-        """Portable SQL with {table} names and ? placeholders, in this database's dialect."""
-        raise NotImplementedError
+        """Portable SQL with {table} names and ? placeholders, in this database's dialect
+        (translated once per statement text: a rebuild runs the same few thousands of times)."""
+        cache: dict[str, str] | None = getattr(self, "_sql_cache", None)
+        if cache is None:
+            cache = self._sql_cache = {}
+        if text not in cache:
+            cache[text] = self._dialect(text.format(**{t: self.table(t) for t in self.all_tables()}))
+        return cache[text]
+
+    def _dialect(self, sql: str) -> str:
+        return sql
 
     def write(self, tracking: Tracking | None, *statements: Statement) -> None:
-        """Run `statements` and record `tracking`, all in one transaction."""
+        """Run `statements` and record `tracking`, all in one transaction (the open batch's,
+        when there is one: its tracking is then recorded when it ends)."""
+        cursor = self._batch_cursor()
+        if cursor is not None:
+            self._execute(cursor, statements)
+            if tracking is not None:
+                self._batches.tracking = tracking
+            return
         with self.datastore.transaction(commit=True) as cursor:
-            for sql, params, many in statements:
-                if many:
-                    rows = list(params)
-                    if rows:
-                        cursor.executemany(self._sql(sql), rows)
-                else:
-                    cursor.execute(self._sql(sql), params)
+            self._execute(cursor, statements)
             if tracking is not None:
                 self._insert_tracking(cursor, tracking)
+
+    def _execute(self, cursor: Any, statements: Sequence[Statement]) -> None:
+        for sql, params, many in statements:
+            if many:
+                rows = list(params)
+                if rows:
+                    cursor.executemany(self._sql(sql), rows)
+            else:
+                cursor.execute(self._sql(sql), params)
 
     def set_columns(self, tracking: Tracking, table: str, row_id: str, **columns: Any) -> None:
         """Set `columns` of the row of `table` whose `id` is `row_id`, with `tracking`."""
@@ -114,7 +175,11 @@ class ReadModelView(TrackingRecorder):
         )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows as dicts."""
+        """Rows as dicts (seeing the open batch's own writes, when there is one)."""
+        cursor = self._batch_cursor()
+        if cursor is not None:
+            cursor.execute(self._sql(sql), params)
+            return [dict(row) for row in cursor.fetchall()]
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self._sql(sql), params)
             return [dict(row) for row in cursor.fetchall()]
@@ -123,17 +188,66 @@ class ReadModelView(TrackingRecorder):
         """Empty every table and forget the position, for a rebuild from zero. Only this
         application's tracking row goes: the `__migration__` marker row must stay."""
         statements: list[Statement] = [(f"DELETE FROM {{{t}}}", (), False) for t in self.TABLES]
-        statements.append(
-            (
-                f"DELETE FROM {self.tracking_table()} WHERE application_name = ?",
-                (application_name,),
-                False,
-            )
-        )
+        statements.append(self._forget_position(application_name))
         self.write(None, *statements)
+
+    def _forget_position(self, application_name: str) -> Statement:
+        return (
+            f"DELETE FROM {self.tracking_table()} WHERE application_name = ?",
+            (self.position_name(application_name),),
+            False,
+        )
 
     def tracking_table(self) -> str:
         raise NotImplementedError
+
+    # -- rebuilding beside the live tables ---------------------------------------------------
+
+    def position_name(self, application_name: str) -> str:
+        """The tracking row this view records its position in: a shadow keeps its own."""
+        return f"{application_name}{REBUILDING}" if self.shadow else application_name
+
+    def stored_name(self, name: str) -> str:
+        """The bare name table `name` is stored under (a shadow's own tables have a suffix;
+        the control tables are shared with the live model)."""
+        return f"{name}{SHADOW}" if self.shadow and name in self.TABLES else name
+
+    def start_over(self, application_name: str) -> None:
+        """A shadow's tables empty and its position zero: what an interrupted rebuild left is
+        dropped, not continued (the code may have changed since)."""
+        assert self.shadow, "only a shadow starts over"
+        statements: list[Statement] = [
+            (f"DROP TABLE IF EXISTS {{{t}}}", (), False) for t in self.TABLES
+        ]
+        statements.append(self._forget_position(application_name))
+        statements += [(sql, (), False) for sql in self._create_statements()]
+        self._transact(statements)
+
+    def swap_in(self, application_name: str) -> None:
+        """Replace the live tables and position with this shadow's, in one transaction: a
+        reader sees the old complete model or the new complete one, never a mix. The caller
+        holds the writer lock."""
+        assert self.shadow, "only a shadow is swapped in"
+        live, mine = application_name, self.position_name(application_name)
+        statements = self._swap_statements()
+        statements += [
+            (f"DELETE FROM {self.tracking_table()} WHERE application_name = ?", (live,), False),
+            (
+                f"UPDATE {self.tracking_table()} SET application_name = ? "
+                "WHERE application_name = ?",
+                (live, mine),
+                False,
+            ),
+        ]
+        self._transact(statements)
+
+    def _swap_statements(self) -> list[Statement]:
+        raise NotImplementedError
+
+    def _transact(self, statements: list[Statement]) -> None:
+        with self._open_batch() as cursor:
+            for sql, params, _many in statements:
+                cursor.execute(self._sql(sql), params)
 
     def close(self) -> None:
         """Close the view's connections (read models opened for one command)."""
@@ -154,11 +268,14 @@ class ReadModelView(TrackingRecorder):
         return tables + indexes
 
     def _index_name(self, index: str) -> str:
-        return index
+        return f"{index}{SHADOW}" if self.shadow else index
 
 
-def concrete_view(view: type[ReadModelView], persistence_module: str) -> type:
-    """The read model `view` on the database `persistence_module` names."""
+def concrete_view(
+    view: type[ReadModelView], persistence_module: str, *, shadow: bool = False
+) -> type:
+    """The read model `view` on the database `persistence_module` names (its rebuild's
+    shadow, with `shadow`)."""
     if persistence_module == "eventsourcing.postgres":
         from projections.postgres import PostgresReadModel
 
@@ -166,30 +283,64 @@ def concrete_view(view: type[ReadModelView], persistence_module: str) -> type:
         prefix = "Postgres"
     else:
         base, prefix = SQLiteReadModel, "SQLite"
-    return _concrete(view, base, prefix)
+    return _concrete(view, base, prefix, shadow)
 
 
-_CONCRETE: dict[tuple[type, type], type] = {}
+_CONCRETE: dict[tuple[type, type, bool], type] = {}
 
 
-def _concrete(view: type, base: type, prefix: str) -> type:
-    key = (view, base)
+def _concrete(view: type, base: type, prefix: str, shadow: bool) -> type:
+    key = (view, base, shadow)
     if key not in _CONCRETE:
-        _CONCRETE[key] = type(f"{prefix}{view.__name__}", (base, view), {})
+        name = f"{prefix}{view.__name__}{'Shadow' if shadow else ''}"
+        _CONCRETE[key] = type(name, (base, view), {"shadow": shadow})
     return _CONCRETE[key]
+
+
+class _ImmediateTransaction(SQLiteTransaction):
+    """The library's transaction (and its error translation), begun IMMEDIATE: a batch reads
+    before it writes, and a deferred transaction that reads first cannot take the write lock
+    once another connection wrote (it fails at once instead of waiting its busy timeout)."""
+
+    def __enter__(self) -> Any:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
 
 
 class SQLiteReadModel(SQLiteTrackingRecorder, ReadModelView):
     """A read model in its own SQLite file."""
 
+    def insert_tracking(self, tracking: Tracking) -> None:
+        ReadModelView.insert_tracking(self, tracking)
+
+    @contextlib.contextmanager
+    def _open_batch(self) -> Iterator[Any]:
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _ImmediateTransaction(connection, commit=True) as cursor,
+            cursor as raw,
+        ):
+            yield raw
+
     def table(self, name: str) -> str:
-        return name
+        return self.stored_name(name)
 
     def tracking_table(self) -> str:
         return "tracking"
 
-    def _sql(self, text: str) -> str:
-        return text.format(**{t: t for t in self.all_tables()})
+    def _swap_statements(self) -> list[Statement]:
+        # SQLite cannot rename an index: the shadow's go with it and the live names are
+        # created again on the swapped-in tables (readers in WAL mode are not held up).
+        statements: list[Statement] = []
+        for name in self.TABLES:
+            statements.append((f"DROP TABLE IF EXISTS {name}", (), False))
+            statements.append((f"ALTER TABLE {self.table(name)} RENAME TO {name}", (), False))
+        for index, target in self.INDEXES.items():
+            table, columns = target.split(" ", 1)
+            statements.append((f"DROP INDEX IF EXISTS {self._index_name(index)}", (), False))
+            statements.append((f"CREATE INDEX {index} ON {table} {columns}", (), False))
+        return statements
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self._create_statements()

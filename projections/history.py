@@ -32,6 +32,21 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+# What known_transfers holds for the rows; the integer columns typed (a parameter's type is
+# not inferred from the column it is inserted into through a SELECT).
+_KNOWN = ("connector_id", "kind", "psa_id", "number", "party", "amount", "attempt", "exchange_id")
+_TYPED = {
+    "seq": "CAST(? AS BIGINT)",
+    "code": "CAST(? AS INTEGER)",
+    "attempt": "CAST(? AS INTEGER)",
+}
+
+
+def _session_of(event: Any) -> str | None:
+    session_id = getattr(event, "session_id", None)
+    return str(session_id) if session_id else None
+
+
 class HistoryView(ReadModelView):
     """Writes and queries of the transfer history."""
 
@@ -101,26 +116,37 @@ class HistoryView(ReadModelView):
     def happened(
         self, event: Any, tracking: Tracking, action: str, result: str, **values: Any
     ) -> None:
-        """A row for `event`, with the transfer's document and last send filled in."""
-        known = self.query(
-            "SELECT * FROM {known_transfers} WHERE id = ?", (str(event.originator_id),)
-        )
-        row = {**(known[0] if known else {}), **values}
-        session_id = getattr(event, "session_id", None) or row.get("session_id")
-        row["session_id"] = str(session_id) if session_id else None
-        if session_id:
-            who = self.query("SELECT * FROM {known_sessions} WHERE id = ?", (str(session_id),))
-            if who:
-                row.update(username=who[0]["username"], registration_id=who[0]["registration_id"])
-        row.update(
-            seq=tracking.notification_id, at=event.at.isoformat(), action=action, result=result
-        )
-        if "exchange_id" in values and values["exchange_id"] is not None:
-            row["exchange_id"] = str(values["exchange_id"])
-        marks = ", ".join("?" for _ in _COLUMNS)
+        """A row for `event`, with the transfer's document and last send filled in from what
+        earlier events told (one INSERT ... SELECT: a rebuild pipelines it, nothing to wait
+        for). `values` override what the last send said."""
+        given = {
+            **values,
+            "seq": tracking.notification_id,
+            "at": event.at.isoformat(),
+            "action": action,
+            "result": result,
+        }
+        if given.get("exchange_id") is not None:
+            given["exchange_id"] = str(given["exchange_id"])
+        picks, params = [], []
+        for column in _COLUMNS:
+            if column in given:
+                picks.append(_TYPED.get(column, "?"))
+                params.append(given[column])
+            elif column == "session_id":
+                picks.append("COALESCE(?, t.session_id)")
+                params.append(_session_of(event))
+            elif column in ("username", "registration_id"):
+                picks.append(f"s.{column}")
+            elif column in _KNOWN:
+                picks.append(f"t.{column}")
+            else:
+                picks.append("NULL")
         statement: Statement = (
-            f"INSERT INTO {{history}} ({', '.join(_COLUMNS)}) VALUES ({marks})",
-            tuple(row.get(column) for column in _COLUMNS),
+            f"INSERT INTO {{history}} ({', '.join(_COLUMNS)}) SELECT {', '.join(picks)} "
+            "FROM {known_transfers} t LEFT JOIN {known_sessions} s "
+            "ON s.id = COALESCE(?, t.session_id) WHERE t.id = ?",
+            (*params, _session_of(event), str(event.originator_id)),
             False,
         )
         self.write(tracking, statement)

@@ -72,21 +72,22 @@ def read_model_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _view_class(model: ReadModel, env: dict[str, str]) -> type:
-    return concrete_view(model.view, env["PERSISTENCE_MODULE"])
-
-
-def open_view(settings: Settings, name: str) -> Any:
-    """A read model's view, for queries (and its runner)."""
+def open_view(settings: Settings, name: str, *, shadow: bool = False) -> Any:
+    """A read model's view, for queries (and its runner); with `shadow`, a rebuild's copy of
+    its tables beside the live ones."""
     model = READ_MODELS[name.lower()]
-    env = read_model_env(settings)
+    return _open(model, read_model_env(settings), shadow)
+
+
+def _open(model: ReadModel, env: dict[str, str], shadow: bool = False) -> Any:
+    view_class = concrete_view(model.view, env["PERSISTENCE_MODULE"], shadow=shadow)
     factory = InfrastructureFactory.construct(env=Environment(model.name, env))
     try:
-        return factory.tracking_recorder(_view_class(model, env))
+        return factory.tracking_recorder(view_class)
     except IntegrityError:
         # Two processes created the tables at once and the other one recorded the schema's
         # marker first: the tables are there now.
-        return factory.tracking_recorder(_view_class(model, env))
+        return factory.tracking_recorder(view_class)
 
 
 def catch_up(engine: TransferEngine, view: Any, name: str) -> int:
@@ -119,17 +120,28 @@ def rebuild(
     name: str,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Clear a read model and replay the whole log into it, as its one writer: safe while the
-    server runs (its runner waits for the writer lock meanwhile). `progress` hears the log
-    position reached after each batch."""
+    """Replay the whole log into a shadow of a read model, beside the live one, and swap it
+    in: while the server runs, readers keep the old complete answer (its runner keeps it
+    current) until the new complete one replaces it in one transaction. Only the last
+    catch-up and the swap hold the writer lock. `progress` hears the log position reached
+    after each batch; returns how many events were applied."""
     model = READ_MODELS[name.lower()]
+    with holding(lock_for(engine, model.name, "rebuild"), 0, f"a rebuild of {model.name}"):
+        shadow = open_view(settings, name, shadow=True)
+        try:
+            shadow.start_over(engine.name)
+            applied = apply_pending(engine, shadow, model, progress=progress)
+            with holding(lock_for(engine, model.name, "writer"), 60.0, model.name):
+                applied += apply_pending(engine, shadow, model, progress=progress)
+                shadow.swap_in(engine.name)
+        finally:
+            shadow.close()
     view = open_view(settings, name)
     try:
-        with holding(lock_for(engine, model.name, "writer"), 60.0, model.name):
-            view.clear(engine.name)
-            return apply_pending(engine, view, model, progress=progress)
+        view.analyze()  # the planner knows nothing of the new tables yet
     finally:
         view.close()
+    return applied
 
 
 def read_model_status(settings: Settings, engine: TransferEngine, name: str) -> dict[str, Any]:

@@ -200,11 +200,14 @@ def apply_pending(
     stop: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Apply the events `view` has not seen (up to `stop`); returns how many. The caller holds
-    the writer lock. A failing event raises ReadModelFailure naming it; an event already
-    recorded (only a writer that ignores the lock could cause it) ends the batch quietly."""
+    """Apply the events `view` has not seen (up to `stop`), BATCH at a time, each batch in
+    one transaction with its tracking position written once; returns how many. The caller
+    holds the writer lock. A failing event raises ReadModelFailure naming it, once the events
+    before it are applied; an event already recorded (only a writer that ignores
+    the lock could cause it) ends the run quietly."""
     projection = model.projection(view=view)
-    after = view.max_tracking_id(engine.name) or 0
+    key = view.position_name(engine.name)
+    after = view.max_tracking_id(key) or 0
     applied = 0
     while True:
         batch = engine.recorder.select_notifications(
@@ -216,28 +219,48 @@ def apply_pending(
         )
         if not batch:
             return applied
-        for notification in batch:
-            try:
-                event = engine.mapper.to_domain_event(notification)
-                projection.process_event(event, Tracking(engine.name, notification.id))
-            except IntegrityError:
-                log.warning(
-                    "read model %s: event %s was already applied", model.name, notification.id
-                )
-                return applied
-            except Exception as exc:
-                raise ReadModelFailure(
-                    model.name, notification.id, notification.topic, exc
-                ) from exc
-            applied += 1
+        try:
+            _apply_batch(engine, view, projection, key, batch)
+        except IntegrityError:
+            log.warning("read model %s: events up to %s were already applied", model.name, after)
+            return applied
+        except Exception:
+            # Which event failed? (a pipelined batch may report an error late): apply them one
+            # per transaction, keeping those before the failing one.
+            _apply_singly(engine, view, model, projection, key, batch)
+        applied += len(batch)
         after = batch[-1].id
         if progress is not None:
             progress(after)  # how far into the log (a position, not a count)
 
 
+def _apply_batch(
+    engine: TransferEngine, view: Any, projection: Any, key: str, batch: list[Any]
+) -> None:
+    """Apply `batch` in one transaction, its tracking position recorded once."""
+    mapper, process = engine.mapper, projection.process_event
+    with view.batch():
+        for notification in batch:
+            process(mapper.to_domain_event(notification), Tracking(key, notification.id))
+
+
+def _apply_singly(
+    engine: TransferEngine, view: Any, model: Any, projection: Any, key: str, batch: list[Any]
+) -> None:
+    """Apply `batch` one event per transaction, up to the one that fails: ReadModelFailure
+    names it (when none fails, the batch's failure was the database's, and passed)."""
+    for notification in batch:
+        try:
+            _apply_batch(engine, view, projection, key, [notification])
+        except IntegrityError:
+            continue  # recorded meanwhile (see apply_pending)
+        except Exception as exc:
+            raise ReadModelFailure(model.name, notification.id, notification.topic, exc) from exc
+
+
 def pending(engine: TransferEngine, view: Any, model: Any, stop: int | None = None) -> int | None:
     """The id of the first event `view` still has to apply (up to `stop`), or None."""
-    after = view.max_tracking_id(engine.name) or 0
+    after = view.max_tracking_id(view.position_name(engine.name)) or 0
     batch = engine.recorder.select_notifications(
         start=after, limit=1, stop=stop, topics=model.projection.topics, inclusive_of_start=False
     )

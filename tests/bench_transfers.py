@@ -149,7 +149,9 @@ def map_mixed(engine, reg) -> None:
 def run(engine, reg, company: TimedCompany) -> None:
     """One QBWC update through the engine's commands, as the SOAP endpoint calls them."""
     qb = company.company
-    ticket = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[0]
+    ticket, answer = engine.qbwc_authenticate(reg.registration_id, "qbwc-api", API_PASSWORD)[:2]
+    if answer == "none":  # nothing to do: QBWC asks again at its next poll
+        return
     qb.begin_session()
     request = engine.qbwc_send_request(
         reg.registration_id, ticket, qb.hcp_response(), qb.path, "US", 13, 0

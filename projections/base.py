@@ -11,6 +11,7 @@ configured schema. On SQLite each read model lives in a file of its own.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
@@ -117,11 +118,39 @@ class ReadModelView(TrackingRecorder):
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the model's own tables, in a stable order (to compare with a rebuild)."""
-        out = {}
-        for table in self.TABLES:
-            rows = self.query(f"SELECT * FROM {{{table}}}")
-            out[table] = sorted(rows, key=lambda r: repr(sorted(r.items())))
-        return out
+        return self.snapshot("")[1]
+
+    def snapshot(self, application_name: str) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+        """The position reached in `application_name`'s log and every row of the model's own
+        tables (in a stable order), read in one transaction: consistent with each other
+        while the runner goes on writing."""
+        with self._read_snapshot() as cursor:
+            position = self._max_tracking_id(self.position_name(application_name), cursor)
+            out = {}
+            for table in self.TABLES:
+                cursor.execute(self._sql(f"SELECT * FROM {{{table}}}"))
+                rows = [dict(row) for row in cursor.fetchall()]
+                out[table] = sorted(rows, key=lambda r: repr(sorted(r.items())))
+        return position or 0, out
+
+    def _read_snapshot(self) -> Any:
+        """A read-only transaction whose reads all see one state of the database."""
+        return self.datastore.transaction(commit=False)  # SQLite: deferred, one WAL snapshot
+
+    def _max_tracking_id(self, application_name: str, cursor: Any) -> int | None:
+        raise NotImplementedError
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        """The columns that name a row of `table` (all of them when it has no primary key)."""
+        definition = self.TABLES[table]
+        compound = re.search(r"PRIMARY KEY \(([^)]*)\)", definition)
+        if compound:
+            return tuple(c.strip() for c in compound.group(1).split(","))
+        columns = [c.strip() for c in definition.split(",")]
+        for column in columns:
+            if "PRIMARY KEY" in column:
+                return (column.split()[0],)
+        return tuple(c.split()[0] for c in columns)
 
     def table(self, name: str) -> str:
         raise NotImplementedError
@@ -133,7 +162,9 @@ class ReadModelView(TrackingRecorder):
         if cache is None:
             cache = self._sql_cache = {}
         if text not in cache:
-            cache[text] = self._dialect(text.format(**{t: self.table(t) for t in self.all_tables()}))
+            cache[text] = self._dialect(
+                text.format(**{t: self.table(t) for t in self.all_tables()})
+            )
         return cache[text]
 
     def _dialect(self, sql: str) -> str:

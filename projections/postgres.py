@@ -37,6 +37,12 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
         with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
             yield cursor
 
+    @contextlib.contextmanager
+    def _read_snapshot(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cursor
+
     def table(self, name: str) -> str:
         return f'"{self.datastore.schema}"."{self.bare(name)}"'
 

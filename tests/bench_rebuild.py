@@ -91,8 +91,7 @@ def template_log(invoices: int) -> list[StoredEvent]:
             start=after, limit=1000, inclusive_of_start=False
         ):
             events += [
-                StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
-                for n in batch
+                StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in batch
             ]
             after = batch[-1].id
         return events

@@ -107,8 +107,14 @@ def test_projections_status_and_rebuild(cli, synced):
         "TransferHistory",
         "Notices",
     }
-    rebuilt = cli("projections", "rebuild", "--json").json()["rebuilt"]
-    assert rebuilt["QuickBooksLists"] > 0 and rebuilt["Sessions"] > 0
+    assert status["log_position"] > 0
+    rebuilt = cli("projections", "rebuild", "--all", "--json").json()["rebuilt"]
+    assert rebuilt["QuickBooksLists"]["applied"] > 0 and rebuilt["Sessions"]["applied"] > 0
+    one = cli("projections", "rebuild", "sessions")
+    assert one.exit_code == 0 and "Sessions:" in one.stdout and "swapped in" in one.stdout
+    after = cli("projections", "status", "--json").json()
+    assert all(m["lag"] == 0 for m in after["read_models"].values()), after
+    assert after["read_models"]["Sessions"]["position"] <= after["log_position"]
     reg, _, _ = synced
     assert (
         cli("connectors", "show", reg.connector_id, "--json").json()["quickbooks_lists"][
@@ -117,3 +123,6 @@ def test_projections_status_and_rebuild(cli, synced):
         == 12
     )
     assert cli("projections", "rebuild", "nope").exit_code == 2
+    neither = cli("projections", "rebuild")
+    assert neither.exit_code == 2 and "--all" in neither.stderr
+    assert cli("projections", "rebuild", "sessions", "--all").exit_code == 2

@@ -13,6 +13,7 @@ import click
 from engine.errors import DomainError
 from engine.text import brief, check_text
 from web.cli.account import account
+from web.cli.audit import audit
 from web.cli.common import QbGroup
 from web.cli.connectors import connectors
 from web.cli.info import info
@@ -53,6 +54,7 @@ for _command in (
     notices,
     tokens,
     projections,
+    audit,
     serve,
     worker,
 ):
@@ -76,6 +78,7 @@ EXAMPLES = {
     "notices": 'qbtransfer notices list --connector "Acme Books"',
     "tokens": "qbtransfer tokens create ci-bot",
     "projections": "qbtransfer projections status --json",
+    "audit": "qbtransfer audit replay --document invoice:INV-5001 --as-of 2026-12-01T09:00:00Z",
 }
 for _name, _example in EXAMPLES.items():
     _group = cli.commands[_name]

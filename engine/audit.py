@@ -115,8 +115,8 @@ class AuditLog:
                     entry.details.update(self._attempt(connector_id, event))
                 entries.append(entry)
         state = {"document": _status(events), "transfers": transfers}
-        subject = {"type": kind, "id": psa_id, "aggregate_id": str(doc_id)}
-        return Story(subject, as_of, sorted(entries, key=_when), state)
+        named = {"type": kind, "id": psa_id, "aggregate_id": str(doc_id)}
+        return Story(named, as_of, sorted(entries, key=_when), state)
 
     def session(self, ref: str, as_of: datetime | None = None) -> Story:
         """A QBWC session: sign-in, each message sent and answered (with the qbXML when
@@ -194,7 +194,9 @@ class AuditLog:
         events = self._events(connector_id, as_of)
         if not events:
             return {}
-        connector = self.app.repository.get(connector_id, version=events[-1].originator_version)
+        connector: WebConnector = self.app.repository.get(
+            connector_id, version=events[-1].originator_version
+        )
         return {name: getattr(connector, name, None) for name in SETTINGS}
 
     def _mapping_events(self, connector_id: UUID, as_of: datetime | None) -> list[Any]:
@@ -204,7 +206,7 @@ class AuditLog:
         events = self._mapping_events(connector_id, as_of)
         if not events:
             return {}
-        mapping = self.app.repository.get(
+        mapping: Mapping = self.app.repository.get(
             Mapping.create_id(connector_id), version=events[-1].originator_version
         )
         return {category: dict(entries) for category, entries in mapping.entries.items()}
@@ -237,13 +239,13 @@ class AuditLog:
             start=after, limit=_SCAN, topics=topics, inclusive_of_start=False
         ):
             for notification in batch:
-                event = self.app.mapper.to_domain_event(notification)
+                event: Any = self.app.mapper.to_domain_event(notification)
                 if as_of is None or event.timestamp <= as_of:
                     yield event
             after = batch[-1].id
 
     def _events(self, originator_id: UUID, as_of: datetime | None) -> list[Any]:
-        events = list(self.app.events.get(originator_id))
+        events: list[Any] = list(self.app.events.get(originator_id))
         return [e for e in events if as_of is None or e.timestamp <= as_of]
 
     def _entry(self, subject: str, event: Any) -> Entry:

@@ -70,7 +70,7 @@ def export_connector(
                 for notification in batch:
                     if notification.originator_id not in wanted:
                         continue  # filtered before decoding: most of the log is not ours
-                    event = app.mapper.to_domain_event(notification)
+                    event: Any = app.mapper.to_domain_event(notification)
                     if event.timestamp < since:
                         continue
                     line = json.dumps(_line(notification.id, event), sort_keys=True) + "\n"
@@ -109,7 +109,7 @@ def _aggregates_behind(app: Application, connector_id: UUID) -> set[UUID]:
         start=after, limit=_SCAN, topics=topics, inclusive_of_start=False
     ):
         for notification in batch:
-            queued = app.mapper.to_domain_event(notification)
+            queued: Any = app.mapper.to_domain_event(notification)
             if queued.connector_id == connector_id:
                 transfers.append(queued.originator_id)
                 wanted |= {queued.originator_id, queued.document_id}

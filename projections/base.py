@@ -160,7 +160,8 @@ class ReadModelView(TrackingRecorder):
         (translated once per statement text: a rebuild runs the same few thousands of times)."""
         cache: dict[str, str] | None = getattr(self, "_sql_cache", None)
         if cache is None:
-            cache = self._sql_cache = {}
+            cache = {}
+            self._sql_cache: dict[str, str] = cache
         if text not in cache:
             cache[text] = self._dialect(
                 text.format(**{t: self.table(t) for t in self.all_tables()})

@@ -76,7 +76,7 @@ def _verify(settings: Settings, engine: TransferEngine, name: str) -> Verified:
         rebuilt = memory.dump()
         differences = [
             difference
-            for table in model.view.TABLES
+            for table in memory.TABLES
             for difference in _compare(
                 model.name, table, memory.primary_key(table), stored[table], rebuilt[table]
             )

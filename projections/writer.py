@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -235,7 +235,7 @@ def apply_pending(
 
 
 def _apply_batch(
-    engine: TransferEngine, view: Any, projection: Any, key: str, batch: list[Any]
+    engine: TransferEngine, view: Any, projection: Any, key: str, batch: Sequence[Any]
 ) -> None:
     """Apply `batch` in one transaction, its tracking position recorded once."""
     mapper, process = engine.mapper, projection.process_event
@@ -245,7 +245,7 @@ def _apply_batch(
 
 
 def _apply_singly(
-    engine: TransferEngine, view: Any, model: Any, projection: Any, key: str, batch: list[Any]
+    engine: TransferEngine, view: Any, model: Any, projection: Any, key: str, batch: Sequence[Any]
 ) -> None:
     """Apply `batch` one event per transaction, up to the one that fails: ReadModelFailure
     names it (when none fails, the batch's failure was the database's, and passed)."""

@@ -43,7 +43,7 @@ def test_replay_tells_a_transferred_invoices_story_from_the_log(shop, cli):
     story = cli("audit", "replay", "--document", "invoice:INV-5001", "--format", "json").json()
     entries = story["entries"]
     whats = [(e["subject"].split()[0], e["what"]) for e in entries]
-    assert ("document", "Imported") == whats[0]
+    assert whats[0] == ("document", "Imported")
     assert whats.count(("transfer", "Sent")) == 2
     assert whats.count(("transfer", "Failed")) == 1 and whats.count(("transfer", "Succeeded")) == 1
     assert whats.index(("transfer", "Failed")) < whats.index(("transfer", "Succeeded"))
@@ -56,7 +56,9 @@ def test_replay_tells_a_transferred_invoices_story_from_the_log(shop, cli):
     mapped = second["details"]["mappings"]["lines-of-business"]["LOB-1"]
     assert "Managed Services" in json.dumps(mapped)
     assert first["details"]["settings"]["transfers"]["invoices"] is True
-    assert story["state"]["document"] == "MarkedReadyToTransfer" or story["state"]["document"]
+    assert story["state"]["transfers"] and set(story["state"]["transfers"].values()) == {
+        "Succeeded"
+    }
     # The text form tells the same, with the qbXML on request.
     text = cli("audit", "replay", "--document", "invoice:INV-5001", "--qbxml")
     assert text.exit_code == 0, text.stderr
@@ -82,7 +84,7 @@ def test_replay_tells_a_transferred_invoices_story_from_the_log(shop, cli):
     assert "LOB-1" in connector_after["state"]["mappings"]["lines-of-business"]
     change = [e for e in connector_after["entries"] if e["subject"] == "mappings"][-1]
     assert change["what"] == "Set" and change["by"] == "admin@example.com"
-    assert not [e for e in connector_after["entries"] if e["what"] == "Session"][-1:] == []
+    assert [e for e in connector_after["entries"] if e["what"] == "Session"]
 
     # A session's story: its messages, with what QuickBooks answered to each.
     session_id = first["details"]["session_id"]
@@ -115,7 +117,8 @@ def test_verify_finds_a_damaged_read_model_and_passes_a_sound_one(shop, cli):
     assert clean.json()["read_models"]["Transfers"]["rows"] > 0
     view = open_view(settings, "transfers")
     try:
-        view.write(None, ("UPDATE {transfers} SET status = ? WHERE psa_id = ?", ("queued", "INV-5001"), False))  # fmt: skip
+        damage = "UPDATE {transfers} SET status = ? WHERE psa_id = ?"
+        view.write(None, (damage, ("queued", "INV-5001"), False))
         view.write(None, ("DELETE FROM {transfers} WHERE psa_id = ?", ("INV-5002",), False))
     finally:
         view.close()

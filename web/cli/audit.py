@@ -29,7 +29,9 @@ def audit() -> None:
 @click.option("--connector", metavar="ID", help="A web connector (id, prefix or name).")
 @click.option("--session", metavar="ID", help="A QBWC session (id or prefix).")
 @click.option("--as-of", metavar="MOMENT", help="The world as it stood then (ISO 8601, with zone).")
-@click.option("--format", "form", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format", "form", type=click.Choice(["text", "json"]), default="text", help="Text or JSON."
+)
 @click.option("--qbxml", is_flag=True, help="Show each request's and response's qbXML.")
 def replay(document, connector, session, as_of, form, qbxml):
     """Tell one document's, connector's or session's story from the event log: versions as
@@ -99,9 +101,7 @@ def _configuration(settings: dict, mappings: dict, previous: dict | None) -> lis
         for psa_id in sorted(set(old) | set(new)):
             if old.get(psa_id) != new.get(psa_id):
                 was, now = json.dumps(old.get(psa_id)), json.dumps(new.get(psa_id))
-                out.append(
-                    f"    mapping {category} {psa_id} changed since then: {was} -> {now}"
-                )
+                out.append(f"    mapping {category} {psa_id} changed since then: {was} -> {now}")
     return out or ["    sent under the same settings and mappings as the attempt before"]
 
 

@@ -144,3 +144,19 @@ def test_one_rebuild_of_a_read_model_at_a_time(engine, settings):
         held.release()
         held.close()
     assert rebuild(settings, engine, "transfers") == 0
+
+
+def test_the_rebuild_benchmark_runs_in_a_bounded_form(settings, capsys):
+    from tests.bench_rebuild import main
+
+    url = settings.database_url
+    figures = main(["--events", "3000", "--template", "10", "--baseline", "100"] + (
+        ["--database-url", url] if url and url.startswith("postgresql") else []
+    ))  # fmt: skip
+    assert figures["log_events"] >= 3000 and figures["copies"] >= 1
+    assert {"Transfer", "QbwcSession", "Exchange", "QuickBooksLists"} <= set(
+        figures["template_mix"]
+    )
+    assert all(m["applied"] > 0 for m in figures["read_models"].values()), figures
+    assert figures["one_event_per_transaction"]["applied"] == 100
+    assert '"all_read_models"' in capsys.readouterr().out

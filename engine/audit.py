@@ -51,7 +51,7 @@ class Entry:
     """One thing that happened, as the story tells it."""
 
     at: datetime
-    subject: str  # "document", "transfer <id>", "session <id>", "connector", "mappings"
+    subject: str  # "document", "transfer <id>", "session", "exchange <id>", "connector", ...
     what: str  # the event's name: Imported, Sent, Failed, Set, ...
     by: str | None = None  # who, for what a person did
     details: dict[str, Any] = field(default_factory=dict)
@@ -103,17 +103,27 @@ class AuditLog:
         if not events:
             raise NotFound(f"no {kind} {excerpt(psa_id)} in the log" + _by(as_of))
         entries = [self._entry("document", e) for e in events]
-        transfers = {}
+        transfers, connectors = {}, set()
         for transfer_id in self._transfers_of(doc_id, as_of):
             transfer_events = self._events(transfer_id, as_of)
             transfers[str(transfer_id)] = _status(transfer_events)
+            connector_id = transfer_events[0].connector_id
+            connectors.add(connector_id)
             subject = f"transfer {transfer_id}"
             for event in transfer_events:
                 entry = self._entry(subject, event)
                 if isinstance(event, Transfer.Sent):
-                    connector_id = transfer_events[0].connector_id
                     entry.details.update(self._attempt(connector_id, event))
                 entries.append(entry)
+        # What people changed meanwhile on the connectors it went through: the settings and
+        # mappings each attempt was sent under changed with these.
+        since = events[0].timestamp
+        for connector_id in sorted(connectors, key=str):
+            for subject, changes in (
+                (f"connector {connector_id}", self._events(connector_id, as_of)),
+                (f"mappings {connector_id}", self._mapping_events(connector_id, as_of)),
+            ):
+                entries += [self._entry(subject, e) for e in changes if e.timestamp >= since]
         state = {"document": _status(events), "transfers": transfers}
         named = {"type": kind, "id": psa_id, "aggregate_id": str(doc_id)}
         return Story(named, as_of, sorted(entries, key=_when), state)

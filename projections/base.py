@@ -118,20 +118,24 @@ class ReadModelView(TrackingRecorder):
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the model's own tables, in a stable order (to compare with a rebuild)."""
-        return self.snapshot("")[1]
+        with self._read_snapshot() as cursor:
+            return self._rows(cursor)
 
     def snapshot(self, application_name: str) -> tuple[int, dict[str, list[dict[str, Any]]]]:
         """The position reached in `application_name`'s log and every row of the model's own
-        tables (in a stable order), read in one transaction: consistent with each other
-        while the runner goes on writing."""
+        tables, read in one transaction: consistent with each other while the runner goes on
+        writing."""
         with self._read_snapshot() as cursor:
             position = self._max_tracking_id(self.position_name(application_name), cursor)
-            out = {}
-            for table in self.TABLES:
-                cursor.execute(self._sql(f"SELECT * FROM {{{table}}}"))
-                rows = [dict(row) for row in cursor.fetchall()]
-                out[table] = sorted(rows, key=lambda r: repr(sorted(r.items())))
-        return position or 0, out
+            return position or 0, self._rows(cursor)
+
+    def _rows(self, cursor: Any) -> dict[str, list[dict[str, Any]]]:
+        out = {}
+        for table in self.TABLES:
+            cursor.execute(self._sql(f"SELECT * FROM {{{table}}}"))
+            rows = [dict(row) for row in cursor.fetchall()]
+            out[table] = sorted(rows, key=lambda r: repr(sorted(r.items())))
+        return out
 
     def _read_snapshot(self) -> Any:
         """A read-only transaction whose reads all see one state of the database."""

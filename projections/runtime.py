@@ -17,6 +17,7 @@ from engine.application import TransferEngine
 from engine.settings import Settings, read_model_path
 from projections.base import concrete_view
 from projections.history import HistoryProjection, HistoryView
+from projections.locks import holding, lock_for
 from projections.notices import NoticesProjection, NoticesView
 from projections.psa import PsaProjection, PsaView
 from projections.quickbooks_lists import QuickBooksListsProjection, QuickBooksListsView
@@ -27,8 +28,6 @@ from projections.writer import (
     ReadModelRunner,
     apply_pending,
     ensure_current,
-    holding,
-    lock_for,
     runner_alive,
 )
 

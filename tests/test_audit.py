@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from projections.runtime import open_view
+from tests.qbsim.transactions import receive_payment
 from tests.test_transfers_invoices import caught_up, session
 
 
@@ -33,7 +34,15 @@ def a_story(shop):
     after_change = datetime.now(UTC)
     caught_up(engine, settings)
     session(engine, reg, company)
-    assert engine.get_transfer("invoice", "INV-5001", reg.connector_id)["status"] == "succeeded"
+    done = engine.get_transfer("invoice", "INV-5001", reg.connector_id)
+    assert done["status"] == "succeeded"
+    # Paid in full in QuickBooks; the next run, once the lists are an hour old, brings it back.
+    receive_payment(company, done["quickbooks"]["txn_id"], "1350.00", "2026-11-26")
+    now = engine.clock()
+    engine.clock = lambda: now + timedelta(minutes=61)
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    assert engine.get_document("invoice", "INV-5001")["paid_date"] == "2026-11-26"
     return before_change, after_change
 
 
@@ -172,3 +181,36 @@ def test_export_writes_a_connectors_events_with_a_checksum(shop, cli, tmp_path):
     bad = cli("audit", "export", "--connector", str(reg.connector_id), "--since", "soon",
               "--output", str(out))  # fmt: skip
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_verify_runs_while_the_server_writes(shop):
+    import threading
+
+    from projections.runtime import running_projections
+    from projections.verify import verify
+
+    engine, reg, company, settings = shop
+    stop, problems, rounds = threading.Event(), [], []
+
+    def admin() -> None:  # an admin queueing and withdrawing a document, again and again
+        try:
+            while not stop.is_set():
+                engine.mark_ready("invoice", ["INV-5003"], by="admin")
+                engine.withdraw("invoice", ["INV-5003"], by="admin")
+                rounds.append(1)
+        except BaseException as exc:  # pragma: no cover - reported below
+            problems.append(exc)
+
+    with running_projections(settings, engine):
+        thread = threading.Thread(target=admin)
+        thread.start()
+        try:
+            results = [verify(settings, engine) for _ in range(3)]
+        finally:
+            stop.set()
+            thread.join(30)
+    assert not problems, problems
+    assert len(rounds) >= 3  # the log moved on while verify read it
+    positions = [r.position for result in results for r in result if r.read_model == "Transfers"]
+    assert positions == sorted(positions)
+    assert [d for result in results for r in result for d in r.differences] == []

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from projections import sessions as sessions_projection
+from projections.locks import ReadModelLagging
 from projections.runtime import (
     READ_MODELS,
     open_view,
@@ -17,7 +18,7 @@ from projections.runtime import (
     rebuild,
     running_projections,
 )
-from projections.writer import ReadModelLagging, ensure_current
+from projections.writer import ensure_current
 from tests.helpers import register_connector, run_session
 from tests.qbsim import Company
 from web.views import connector_detail, sessions_list

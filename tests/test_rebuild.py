@@ -12,6 +12,7 @@ import pytest
 
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from projections import quickbooks_lists as lists_projection
+from projections.locks import ReadModelLagging, lock_for
 from projections.runtime import (
     catch_up,
     open_view,
@@ -19,7 +20,7 @@ from projections.runtime import (
     rebuild,
     running_projections,
 )
-from projections.writer import ReadModelFailure, ReadModelLagging, lock_for
+from projections.writer import ReadModelFailure
 from tests.test_read_model_writer import wait_until
 
 PAGES = 40  # list pages of one class each: an event and a row each

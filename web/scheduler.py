@@ -23,8 +23,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.application import TransferEngine
 from engine.settings import Settings
+from projections.locks import lock_for
 from projections.runtime import current_view, open_view
-from projections.writer import lock_for
 from web.mail import Delivery, delivery_for
 from web.notices import sender
 

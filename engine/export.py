@@ -26,6 +26,7 @@ from engine.aggregates.mapping import Mapping
 from engine.aggregates.transfer import Transfer
 from engine.audit import plain
 from engine.errors import InvalidValue
+from engine.text import excerpt
 
 _SCAN = 1_000
 
@@ -54,6 +55,8 @@ def export_connector(
 ) -> Export:
     """Write the connector's events since `since` to `output` (atomically: a failed export
     leaves no partial file), and `<output>.sha256` in `sha256sum -c` form."""
+    if output.is_dir():
+        raise InvalidValue(f"{excerpt(str(output))} is a directory; name the file to write")
     if output.exists() and not force:
         raise InvalidValue(f"{output} exists; give --force to replace it")
     if not output.parent.is_dir():
@@ -94,9 +97,11 @@ def parse_since(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value if "T" in value else f"{value}T00:00:00+00:00")
     except ValueError:
-        raise InvalidValue(f"--since {value[:40]!r} is not a date (2026-12-01) or moment") from None
+        raise InvalidValue(
+            f"--since {excerpt(value)} is not a date (2026-12-01) or moment"
+        ) from None
     if moment.tzinfo is None:
-        raise InvalidValue(f"--since {value[:40]!r} needs a time zone (Z or +hh:mm)")
+        raise InvalidValue(f"--since {excerpt(value)} needs a time zone (Z or +hh:mm)")
     return moment
 
 

@@ -111,6 +111,9 @@ def test_replay_refuses_what_it_cannot_tell(shop, cli):
         (("--document", "invoice:INV-5001", "--as-of", "2026-01-01T00:00:00"), "time zone"),
         (("--document", "invoice:INV-5001", "--as-of", "2000-01-01T00:00:00Z"), "by 2000"),
         (("--session", "ffffffff"), "no session"),
+        (("--document", "timecard:T-1"), "timecard"),
+        (("--document", "invoice:\x00INV"), "cannot be stored"),
+        (("--connector", "Nobody's Books"), "no web connector"),
     ):
         result = cli("audit", "replay", *args)
         assert result.exit_code == 2 and says in result.stderr, (args, result.stderr)
@@ -178,6 +181,9 @@ def test_export_writes_a_connectors_events_with_a_checksum(shop, cli, tmp_path):
     later = cli("audit", "export", "--connector", str(reg.connector_id), "--since", "2999-01-01",
                 "--output", str(out), "--force", "--json")  # fmt: skip
     assert later.json()["events"] == 0 and out.read_bytes() == b""
+    folder = cli("audit", "export", "--connector", str(reg.connector_id), "--since", "2000-01-01",
+                 "--output", str(tmp_path), "--force")  # fmt: skip
+    assert folder.exit_code == 2 and "is a directory" in folder.stderr
     bad = cli("audit", "export", "--connector", str(reg.connector_id), "--since", "soon",
               "--output", str(out))  # fmt: skip
     assert bad.exit_code == 2 and "--since" in bad.stderr

@@ -15,6 +15,7 @@ from engine.errors import InvalidValue
 from engine.export import export_connector, parse_since
 from engine.psa import document_kind
 from engine.settings import Settings
+from engine.text import excerpt
 from projections.verify import verify
 from web.cli.common import QbGroup, emit, engine, json_option
 
@@ -46,7 +47,7 @@ def replay(document, connector, session, as_of, form, qbxml):
         if document:
             kind, sep, psa_id = document.partition(":")
             if not sep or not psa_id.strip():
-                raise InvalidValue(f"--document {document[:40]!r}: expected TYPE:ID")
+                raise InvalidValue(f"--document {excerpt(document)}: expected TYPE:ID")
             story = log.document(document_kind(kind), psa_id.strip(), moment)
         elif connector:
             story = log.connector(connector, moment)

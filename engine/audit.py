@@ -113,7 +113,7 @@ class AuditLog:
             for event in transfer_events:
                 entry = self._entry(subject, event)
                 if isinstance(event, Transfer.Sent):
-                    entry.details.update(self._attempt(connector_id, event))
+                    entry.details.update(self._attempt(connector_id, event, as_of))
                 entries.append(entry)
         # What people changed meanwhile on the connectors it went through: the settings and
         # mappings each attempt was sent under changed with these.
@@ -169,13 +169,16 @@ class AuditLog:
 
     # -- pieces ----------------------------------------------------------------------------
 
-    def _attempt(self, connector_id: UUID, sent: Transfer.Sent) -> dict[str, Any]:
-        """What an attempt sent and got back, and the configuration it was sent under."""
+    def _attempt(
+        self, connector_id: UUID, sent: Transfer.Sent, as_of: datetime | None
+    ) -> dict[str, Any]:
+        """What an attempt sent and got back (by `as_of`), and the configuration it was sent
+        under."""
         out: dict[str, Any] = {
             "settings": self._settings(connector_id, sent.timestamp),
             "mappings": self._mappings(connector_id, sent.timestamp),
         }
-        for event in self.app.events.get(sent.exchange_id):
+        for event in self._events(sent.exchange_id, as_of):
             if isinstance(event, Exchange.RequestSent):
                 if self.qbxml:
                     out["request_qbxml"] = _element(event.request_xml, sent.request_id)
@@ -270,16 +273,19 @@ class AuditLog:
         return Entry(event.timestamp, subject, type(event).__name__, by, details)
 
 
-def parse_moment(text: str) -> datetime:
-    """An --as-of moment: ISO 8601, with a time zone (a bare date is its start in UTC)."""
+def parse_moment(text: str, option: str = "--as-of") -> datetime:
+    """A moment given on the command line: ISO 8601 with a time zone, or a date (its start,
+    UTC)."""
+    value = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(value if "T" in value else f"{value}T00:00:00+00:00")
     except ValueError:
         raise InvalidValue(
-            f"--as-of {excerpt(text)} is not an ISO 8601 moment (2026-12-01T09:30:00+00:00)"
+            f"{option} {excerpt(value)} is not a date (2026-12-01) or an ISO 8601 moment "
+            "(2026-12-01T09:30:00+00:00)"
         ) from None
     if moment.tzinfo is None:
-        raise InvalidValue(f"--as-of {excerpt(text)} needs a time zone (Z or +hh:mm)")
+        raise InvalidValue(f"{option} {excerpt(value)} needs a time zone (Z or +hh:mm)")
     return moment
 
 

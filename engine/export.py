@@ -91,20 +91,6 @@ def export_connector(
     return Export(output, count, digest.hexdigest(), checksum)
 
 
-def parse_since(text: str) -> datetime:
-    """--since: a date (its start, UTC) or an ISO 8601 moment with a time zone."""
-    value = text.strip()
-    try:
-        moment = datetime.fromisoformat(value if "T" in value else f"{value}T00:00:00+00:00")
-    except ValueError:
-        raise InvalidValue(
-            f"--since {excerpt(value)} is not a date (2026-12-01) or moment"
-        ) from None
-    if moment.tzinfo is None:
-        raise InvalidValue(f"--since {excerpt(value)} needs a time zone (Z or +hh:mm)")
-    return moment
-
-
 def _aggregates_behind(app: Application, connector_id: UUID) -> set[UUID]:
     """The connector, its mappings, its transfers, their documents, sessions and exchanges."""
     wanted = {connector_id, Mapping.create_id(connector_id)}

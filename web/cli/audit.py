@@ -12,7 +12,7 @@ import click
 
 from engine.audit import AuditLog, parse_moment
 from engine.errors import InvalidValue
-from engine.export import export_connector, parse_since
+from engine.export import export_connector
 from engine.psa import document_kind
 from engine.settings import Settings
 from engine.text import excerpt
@@ -155,7 +155,7 @@ def _verify_text(result: dict) -> str:
 def export(connector, since, output, force, as_json):
     """Write the events behind one connector's transfers since DATE as JSON lines (qbXML
     included), and OUTPUT.sha256 with the file's SHA-256 (check it with sha256sum -c)."""
-    moment = parse_since(since)
+    moment = parse_moment(since, "--since")
     with engine() as app:
         connector_id = AuditLog(app).connector_id(connector)
         done = export_connector(app, connector_id, moment, output, force=force)

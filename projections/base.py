@@ -49,27 +49,35 @@ class ReadModelView(TrackingRecorder):
     def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
         raise NotImplementedError
 
-    def _open_batch(self) -> Any:
-        """A context manager giving the cursor of a write transaction."""
+    def _open_batch(self, pipelined: bool = False) -> Any:
+        """A context manager giving the cursor of a write transaction (its statements
+        pipelined, where the database can, with `pipelined`)."""
         return self.datastore.transaction(commit=True)
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, pipelined: bool = True) -> Iterator[None]:
         """Apply many events in one transaction: every `write` and `query` of this thread goes
         through it, and the tracking position is recorded once, the last one given, when the
-        block ends (nothing at all is recorded if it raises)."""
+        block ends (nothing at all is recorded if it raises). Without `pipelined`, each
+        statement waits for its answer (the careful way, after a batch failed)."""
         if not hasattr(self, "_batches"):
             self._batches = threading.local()
         if getattr(self._batches, "cursor", None) is not None:
             raise RuntimeError("a batch is already open in this thread")
-        with self._open_batch() as cursor:
+        with self._open_batch(pipelined) as cursor:
             self._batches.cursor, self._batches.tracking = cursor, None
             try:
                 yield
                 if self._batches.tracking is not None:
-                    self._insert_tracking(cursor, self._batches.tracking)
+                    with self._reader(cursor) as reader:
+                        self._insert_tracking(reader, self._batches.tracking)
             finally:
                 self._batches.cursor = self._batches.tracking = None
+
+    def _reader(self, cursor: Any) -> Any:
+        """A context manager giving the cursor to run a statement whose rows are read, in the
+        batch whose cursor is `cursor`."""
+        return contextlib.nullcontext(cursor)
 
     def _batch_cursor(self) -> Any:
         batches = getattr(self, "_batches", None)
@@ -214,8 +222,9 @@ class ReadModelView(TrackingRecorder):
         """Rows as dicts (seeing the open batch's own writes, when there is one)."""
         cursor = self._batch_cursor()
         if cursor is not None:
-            cursor.execute(self._sql(sql), params)
-            return [dict(row) for row in cursor.fetchall()]
+            with self._reader(cursor) as reader:
+                reader.execute(self._sql(sql), params)
+                return [dict(row) for row in reader.fetchall()]
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self._sql(sql), params)
             return [dict(row) for row in cursor.fetchall()]
@@ -351,7 +360,7 @@ class SQLiteReadModel(SQLiteTrackingRecorder, ReadModelView):
         ReadModelView.insert_tracking(self, tracking)
 
     @contextlib.contextmanager
-    def _open_batch(self) -> Iterator[Any]:
+    def _open_batch(self, pipelined: bool = False) -> Iterator[Any]:
         with (
             self.datastore.get_connection(commit=True) as connection,
             _ImmediateTransaction(connection, commit=True) as cursor,

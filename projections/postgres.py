@@ -30,12 +30,22 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
         ReadModelView.insert_tracking(self, tracking)
 
     @contextlib.contextmanager
-    def _open_batch(self) -> Iterator[Any]:
+    def _open_batch(self, pipelined: bool = False) -> Iterator[Any]:
         # Pipeline mode sends a batch's statements without waiting for each one's answer
         # (a query that needs its rows waits, as it must): round trips, not the server's work,
         # are what one statement at a time costs.
-        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
-            yield cursor
+        with self.datastore.transaction(commit=True) as cursor:
+            if not pipelined:
+                yield cursor
+                return
+            with cursor.connection.pipeline():
+                yield cursor
+
+    def _reader(self, cursor: Any) -> Any:
+        # In pipeline mode a cursor's results are those of every statement it ran since they
+        # were last fetched (an executemany leaves one per row): a statement whose rows are
+        # read gets a cursor of its own, on the batch's connection and transaction.
+        return cursor.connection.cursor()
 
     @contextlib.contextmanager
     def _read_snapshot(self) -> Iterator[Any]:

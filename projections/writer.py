@@ -87,9 +87,12 @@ def apply_pending(
         except IntegrityError:
             log.warning("read model %s: events up to %s were already applied", model.name, after)
             return applied
-        except Exception:
+        except Exception as exc:
             # Which event failed? (a pipelined batch may report an error late): apply them one
             # per transaction, keeping those before the failing one.
+            log.warning(
+                "read model %s: a batch after %s failed (%r); one by one", model.name, after, exc
+            )
             _apply_singly(engine, view, model, projection, key, batch)
         applied += len(batch)
         after = batch[-1].id
@@ -98,11 +101,16 @@ def apply_pending(
 
 
 def _apply_batch(
-    engine: TransferEngine, view: Any, projection: Any, key: str, batch: Sequence[Any]
+    engine: TransferEngine,
+    view: Any,
+    projection: Any,
+    key: str,
+    batch: Sequence[Any],
+    pipelined: bool = True,
 ) -> None:
     """Apply `batch` in one transaction, its tracking position recorded once."""
     mapper, process = engine.mapper, projection.process_event
-    with view.batch():
+    with view.batch(pipelined):
         for notification in batch:
             process(mapper.to_domain_event(notification), Tracking(key, notification.id))
 
@@ -110,11 +118,12 @@ def _apply_batch(
 def _apply_singly(
     engine: TransferEngine, view: Any, model: Any, projection: Any, key: str, batch: Sequence[Any]
 ) -> None:
-    """Apply `batch` one event per transaction, up to the one that fails: ReadModelFailure
-    names it (when none fails, the batch's failure was the database's, and passed)."""
+    """Apply `batch` one event per transaction, each statement waiting for its answer, up to
+    the one that fails: ReadModelFailure names it (when none fails, the batch's failure was
+    the database's, or the pipeline's, and passed)."""
     for notification in batch:
         try:
-            _apply_batch(engine, view, projection, key, [notification])
+            _apply_batch(engine, view, projection, key, [notification], pipelined=False)
         except IntegrityError:
             continue  # recorded meanwhile (see apply_pending)
         except Exception as exc:

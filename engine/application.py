@@ -44,6 +44,7 @@ from engine.qbwc.authentication import Authentication
 from engine.qbwc.conversation import Conversation
 from engine.sessions import SessionQueries
 from engine.settings import APPLICATION_NAME
+from engine.signin import AdminSignIn
 from engine.steps.pipeline import SessionWorkTranscoding
 from engine.text import check_text, excerpt
 from engine.tokens import TokenCommands
@@ -60,6 +61,7 @@ class TransferEngine(
     PsaCommands,
     MappingCommands,
     TokenCommands,
+    AdminSignIn,
     Authentication,
     Conversation,
     Housekeeping,

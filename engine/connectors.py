@@ -107,6 +107,13 @@ class ConnectorCommands(TransferCommands):
             )
         return user
 
+    def eligible_api_users(self) -> list[str]:
+        """The users a connector may communicate with QuickBooks as ("Communicate with
+        QuickBooks As"): active API-only users with a tracking identifier."""
+        account = self._account()
+        users = (self._user(name) for name in account.usernames.values())
+        return [user.username for user in users if user.can_talk_to_quickbooks() is None]
+
     @command
     def create_connector(self, *, name: str, api_username: str) -> dict[str, Any]:
         """Create a web connector; the first one becomes the default forever."""

@@ -39,6 +39,9 @@ class Settings:
     log_format: str = "text"  # or json: one JSON object per line, for log shippers
     smtp_url: str | None = field(default=None, repr=False)  # carries a password
     mail_from: str = "qbtransfer@localhost"
+    # Signs the admin pages' session cookies; unset, one is made and kept in var/ (every
+    # process of one machine shares it; several machines need this set, the same on each).
+    secret_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +67,7 @@ class Settings:
             log_format=log_format,
             smtp_url=environ.get("SMTP_URL") or None,
             mail_from=environ.get("MAIL_FROM") or "qbtransfer@localhost",
+            secret_key=environ.get("SECRET_KEY") or None,
             database_url=environ.get("DATABASE_URL") or None,
             public_url=(environ.get("PUBLIC_URL") or "").rstrip("/") or None,
             port=port,

@@ -1,4 +1,4 @@
-"""Every way into qbtransfer: the web app (support page, JSON API, later the SOAP endpoint and
+"""Every way into qbtransfer: the web app (support page, JSON API, the SOAP endpoint and the
 admin pages) and the `qbtransfer` command line."""
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None, engine: TransferEngine | None =
     app.register_blueprint(psa_api, url_prefix="/api/v1")
     app.register_blueprint(transfers_api, url_prefix="/api/v1")
     app.register_blueprint(sessions_api, url_prefix="/api/v1")
+    from web import admin
+
+    admin.install(app, settings)  # after the others: it exempts them from CSRF
     app.register_error_handler(HTTPException, _http_error)
     return app
 
@@ -78,7 +81,7 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith((API_PREFIX, "/admin/")):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -19,7 +19,8 @@ from engine.errors import InvalidValue, NotFound
 from engine.ids import looks_like_prefix, match_id
 from engine.kinds import TransferKind
 from engine.loading import load
-from engine.mapping import Category, resolve_target
+from engine.mapping import Category, choices, resolve_target
+from engine.ports import QuickBooksDirectory
 from engine.purchase_orders import INCOME_FROM_PO
 from engine.qwc import QwcSpec, build_qwc, check_app_url
 from engine.text import check_text, excerpt
@@ -320,6 +321,15 @@ class ConnectorCommands(TransferCommands):
             lists.request_deletion_sync(now)
             self.save(lists)
         return self._connector_view(connector, account)
+
+    def income_account_choices(
+        self, ref: str | UUID, *, directory: QuickBooksDirectory
+    ) -> list[str]:
+        """The accounts new inventory items' income may go to: the synced income accounts,
+        and the one the integration creates itself."""
+        connector = self._connector(ref)
+        found = choices(INCOME_ACCOUNT, connector.id, directory)
+        return found if INCOME_FROM_PO in found else [*found, INCOME_FROM_PO]
 
     def _income_account(self, connector: WebConnector, name: str | None) -> str | None:
         """The income account for new inventory items, checked against the synced accounts as

@@ -148,6 +148,18 @@ def resolve_target(
     )
 
 
+def choices(cat: Category, connector_id: UUID, directory: QuickBooksDirectory) -> list[str]:
+    """What a PSA code of `cat` may be mapped to: its special choices, then the full names of
+    the synced records that suit it (active, of the right type), in name order."""
+    names = {
+        record["full_name"]
+        for list_name in cat.lists
+        for record in directory.records(connector_id, list_name, active_only=True)
+        if _unsuitable(cat, record) is None
+    }
+    return [*cat.specials, *sorted(names, key=str.casefold)]
+
+
 def _unsuitable(cat: Category, record: dict[str, Any]) -> str | None:
     account_type = (record.get("details") or {}).get("AccountType")
     if cat.account_types and account_type not in cat.account_types:

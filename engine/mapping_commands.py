@@ -13,7 +13,7 @@ from engine.aggregates.mapping import Mapping
 from engine.commanding import command
 from engine.core import Needs
 from engine.errors import NotFound
-from engine.mapping import CATEGORIES, category, resolve_target, target_exists
+from engine.mapping import CATEGORIES, category, choices, resolve_target, target_exists
 from engine.ports import PsaCatalog, QuickBooksDirectory
 from engine.psa import KINDS, display_name
 from engine.queue import Routing
@@ -117,6 +117,20 @@ class MappingCommands(Needs):
                 row["default"] = None if target else cat.default
             out[name] = rows
         return {"connector_id": str(connector.id), "connector": connector.name, "categories": out}
+
+    def mapping_choices(
+        self, connector_ref: str, category_name: str, *, directory: QuickBooksDirectory
+    ) -> dict[str, Any]:
+        """What a category's PSA codes may be mapped to on a connector: the special choices
+        and the synced QuickBooks records that suit it, by full name."""
+        cat = category(category_name)
+        connector = self._connector(connector_ref)
+        return {
+            "category": cat.name,
+            "label": cat.label,
+            "default": cat.default,
+            "choices": choices(cat, connector.id, directory),
+        }
 
     def check_readiness(
         self, connector_ref: str, *, directory: QuickBooksDirectory, catalog: PsaCatalog

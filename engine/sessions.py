@@ -37,13 +37,18 @@ class SessionQueries(Needs):
             "steps": session.steps,
             "problems": list(session.work.problems),
             "recorded": dict(session.work.recorded),
-            "exchanges": [self._exchange(i, with_xml) for i in exchange_ids],
+            "exchanges": [self.get_exchange(i, with_xml=with_xml) for i in exchange_ids],
         }
 
-    def _exchange(self, exchange_id: UUID, with_xml: bool) -> dict[str, Any]:
-        exchange: Exchange = self.repository.get(exchange_id)
+    def get_exchange(self, exchange_id: str | UUID, *, with_xml: bool = True) -> dict[str, Any]:
+        """One request/response pair of a session, with its qbXML texts when `with_xml`."""
+        exchange = load(self.repository, str(exchange_id), Exchange)
+        if exchange is None:
+            raise NotFound(f"no exchange {excerpt(exchange_id)}")
+        exchange_id = exchange.id
         detail: dict[str, Any] = {
             "id": str(exchange.id),
+            "session_id": str(exchange.session_id),
             "seq": exchange.seq,
             "purpose": exchange.purpose,
             "request_ids": exchange.request_ids,

@@ -150,3 +150,152 @@ def test_the_first_connector_is_made_on_its_page_and_downloads_its_qwc(browser_c
     assert "<AppURL>https://qb.example.com/qbwc/" in qwc.get_data(as_text=True)
     missing = browser_client.get("/admin/connectors/nope-nope")
     assert missing.status_code == 404 and "no web connector" in missing.get_data(as_text=True)
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """What the page's settings form would post as it stands (checked boxes, selections)."""
+    from lxml import html as lxml_html
+
+    form = lxml_html.fromstring(html).get_element_by_id("settings")
+    return {k: v for k, v in form.form_values()}
+
+
+def test_the_connector_page_edits_settings_and_enables_a_type_after_its_readiness_check(
+    shop, web_app, engine
+):
+    _, reg, company, settings = shop
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    url = f"/admin/connectors/{reg.connector_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "MSPBooks.QBW" in html
+    assert "Transfer Taxes Directly" in html  # a US file
+    assert "Synchronization is initially disabled" not in html  # invoices are on
+    fields = form_fields(html)
+    assert fields["transfer_invoices"] == "y" and "transfer_timesheets" not in fields
+    assert ">Consulting Income<" in html and ">Autotask Income from PO<" in html
+    assert ">Travel<" not in html.split('id="income_account"')[1].split("</select>")[0]
+
+    # A bad e-mail address is refused on the page, and nothing changes.
+    bad = client.post(url, data={**fields, "emails": "ar@example.com; not-an-address"})
+    assert bad.status_code == 400 and "not-an-address" in bad.get_data(as_text=True)
+    assert 'role="alert"' in bad.get_data(as_text=True)
+    assert engine.get_connector(reg.connector_id)["emails"] == []
+
+    # Switching timesheets on first shows their readiness check and count.
+    engine.mark_ready("invoice", ["INV-5003"], by="tests")
+    asked = client.post(
+        url, data={**fields, "transfer_timesheets": "y", "emails": "ar@example.com"}
+    )
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Enable transfers for" in text
+    assert 'id="ready-timesheets"' in text and "will be queued at once" in text
+    assert engine.get_connector(reg.connector_id)["transfer_timesheets"] is False  # not yet
+    from lxml import html as lxml_html
+
+    confirm = dict(lxml_html.fromstring(text).forms[-1].form_values())
+    assert confirm["confirmed"] == "timesheets"
+    done = client.post(url, data=confirm)
+    assert done.status_code == 302
+    after = engine.get_connector(reg.connector_id)
+    assert after["transfer_timesheets"] is True and after["emails"] == ["ar@example.com"]
+    assert "Enabled: Transfer Timesheets" in client.get(url).get_data(as_text=True)
+
+    # Income account and inventory sync; unchanged fields record nothing.
+    version = after["version"]
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    client.post(url, data=fields)
+    assert engine.get_connector(reg.connector_id)["version"] == version
+    nope = client.post(url, data={**fields, "sync_inventory": "y"})  # the engine's rule
+    assert nope.status_code == 400 and "turn that on before asking" in nope.get_data(as_text=True)
+    set_ = client.post(url, data={**fields, "income_account": "Consulting Income"})
+    assert set_.status_code == 302
+    assert engine.get_connector(reg.connector_id)["income_account"] == "Consulting Income"
+
+    # Refresh asks for the lists again; Clear confirms first, then forgets the mappings.
+    token = token_of(client.get(url).get_data(as_text=True))
+    refreshed = client.post(url + "/refresh", data={"csrf_token": token}, follow_redirects=True)
+    assert "pulled again" in refreshed.get_data(as_text=True)
+    confirm_page = client.get(url + "/clear").get_data(as_text=True)
+    assert "forgets" in confirm_page and "every mapping" in confirm_page
+    assert engine.get_connector(reg.connector_id)["company_file_location"]
+    cleared = client.post(url + "/clear", data={"csrf_token": token_of(confirm_page)})
+    assert cleared.status_code == 302
+    assert engine.get_connector(reg.connector_id)["company_file_location"] is None
+
+
+def test_mapping_pages_map_clear_refuse_and_warn_of_deleted_records(shop, web_app, engine):
+    from tests.test_transfers_invoices import caught_up, session
+
+    _, reg, company, settings = shop
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    base = f"/admin/connectors/{reg.connector_id}/mappings"
+    index = client.get(base).get_data(as_text=True)
+    assert "lines-of-business" in index and "payroll-categories" in index
+    url = f"{base}/lines-of-business"
+    html = client.get(url).get_data(as_text=True)
+    assert "[no class]" in html and ">Managed Services<" in html
+    token = token_of(html)
+    saved = client.post(
+        url, data={"csrf_token": token, "map:LOB-1": "Managed Services"}, follow_redirects=True
+    )
+    text = saved.get_data(as_text=True)
+    assert "(LOB-1): the default → Managed Services" in text
+    from web.views import mappings
+
+    found = mappings(settings, engine, reg.connector_id, None)["categories"]
+    rows = {r["psa_id"]: r for r in found["lines-of-business"]}
+    assert rows["LOB-1"]["quickbooks"]["full_name"] == "Managed Services"
+    refused = client.post(url, data={"csrf_token": token, "map:LOB-2": "No Such Class"})
+    assert "QuickBooks has no classes named" in client.get(url).get_data(as_text=True)
+    assert refused.status_code == 302
+    # Deleted in QuickBooks: the page says so, with what to do.
+    company.delete_list_record("class", "Managed Services")
+    engine.request_deletion_sync(reg.connector_id)
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    warned = client.get(url).get_data(as_text=True)
+    assert "Deleted in QuickBooks" in warned and "no longer in QuickBooks" in warned
+    assert "1</span>" in client.get(base).get_data(as_text=True)  # counted on the index
+    cleared = client.post(url, data={"csrf_token": token, "map:LOB-1": ""}, follow_redirects=True)
+    assert "the default ([no class])" in cleared.get_data(as_text=True)
+    nothing = client.post(url, data={"csrf_token": token}, follow_redirects=True)
+    assert "Nothing changed." in nothing.get_data(as_text=True)
+    assert client.get(f"{base}/no-such-category").status_code == 400
+
+
+def test_the_history_page_filters_downloads_csv_and_shows_each_attempts_qbxml(
+    shop, web_app, engine
+):
+    from tests.test_transfers_invoices import caught_up, session
+
+    _, reg, company, settings = shop
+    caught_up(engine, settings)
+    company.inject_status("InvoiceAddRq", 3175, times=1)
+    session(engine, reg, company)
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    html = client.get("/admin/history").get_data(as_text=True)
+    assert "invoices:INV-5001" in html and "invoices:INV-5002" in html and "3175" in html
+    failed = client.get("/admin/history?result=failed").get_data(as_text=True)
+    assert failed.count("<tr>") == 2  # the header and the one failure
+    one = client.get("/admin/history?document=invoice:INV-5002").get_data(as_text=True)
+    assert "INV-5002" in one.split("<table>")[1] and "INV-5001" not in one.split("<table>")[1]
+    bad = client.get("/admin/history?document=INV-5002")
+    assert bad.status_code == 400 and "TYPE:ID" in bad.get_data(as_text=True)
+    assert client.get("/admin/history?page=x").status_code == 400
+    csv_answer = client.get("/admin/history.csv?result=failed")
+    assert (
+        csv_answer.mimetype == "text/csv"
+        and "attachment" in csv_answer.headers["Content-Disposition"]
+    )
+    lines = csv_answer.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("at,kind,psa_id") and len(lines) == 2 and "3175" in lines[1]
+    link = re.search(r'href="(/admin/exchanges/[0-9a-f-]+)"', html).group(1)
+    viewer = client.get(link).get_data(as_text=True)
+    assert "&lt;InvoiceAddRq" in viewer and "&lt;InvoiceAddRs" in viewer  # escaped, shown
+    assert client.get("/admin/exchanges/nope").status_code == 404

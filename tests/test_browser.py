@@ -42,18 +42,22 @@ def chromium():
 
 
 @pytest.fixture
-def site(web_app, engine):
-    """The app on a real port, with an admin to sign in as and the API user QBWC uses."""
+def site(web_app, engine, settings):
+    """The app on a real port with its read-model runners, as `qbtransfer serve` runs it, an
+    admin to sign in as and the API user QBWC uses."""
+    from projections.runtime import running_projections
+
     engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
     make_api_user(engine)
     server = make_server("127.0.0.1", 0, web_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running_projections(settings, engine):
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()
 
 
 def shoot(page, name: str) -> None:
@@ -62,9 +66,15 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
-def test_an_admin_creates_the_first_connector_and_qbwc_links_its_company_file(
-    chromium, site, tmp_path
+def test_the_admin_journey_from_sign_in_to_an_invoice_in_quickbooks(
+    chromium, site, engine, tmp_path
 ):
+    """Sign in, create the first connector, download its .qwc, let QBWC link the company file,
+    map what the readiness check asks for, enable invoices after seeing the check and the
+    count, let QBWC transfer them, and read one attempt's qbXML from the history."""
+    from tests.test_transfers_invoices import DEMO
+
+    engine.import_psa(DEMO, by="psa")
     context = chromium.new_context(accept_downloads=True, viewport={"width": 1100, "height": 800})
     page = context.new_page()
     page.goto(f"{site}/admin/")
@@ -110,6 +120,44 @@ def test_an_admin_creates_the_first_connector_and_qbwc_links_its_company_file(
     page.reload()
     assert company.path in page.locator("#company-file").inner_text()
     shoot(page, "connector")
+
+    # Map what the readiness check points at: a billing code and a line of business.
+    page.get_by_role("link", name="Mappings").click()
+    page.get_by_role("link", name="billing-codes").click()
+    page.get_by_label("Remote support", exact=False).select_option("Consulting Income")
+    page.get_by_role("button", name="Save mappings").click()
+    assert "→ Consulting Income" in page.get_by_role("status").first.inner_text()
+    shoot(page, "mappings")
+    page.get_by_role("link", name="All mappings").click()
+    page.get_by_role("link", name="lines-of-business").click()
+    page.locator("select").first.select_option("Managed Services")
+    page.get_by_role("button", name="Save mappings").click()
+    assert "→ Managed Services" in page.content()
+
+    # Enabling invoices shows their readiness check and how many go at once, first.
+    page.goto(f"{site}/admin/connectors")
+    page.get_by_role("link", name="Acme Books").click()
+    assert "Synchronization is initially disabled" in page.content()
+    page.get_by_label("Transfer Invoices").check()
+    page.get_by_role("button", name="Save").click()
+    assert "2 ready items will be queued at once" in page.locator("#ready-invoices").inner_text()
+    shoot(page, "enable-invoices")
+    page.get_by_role("button", name="Enable and queue").click()
+    assert "Enabled: Transfer Invoices" in page.get_by_role("status").first.inner_text()
+
+    # QBWC's next run transfers them; the history shows them and each attempt's qbXML.
+    assert sim.run().outcome == "completed"
+    assert len(company.txns["Invoice"]) == 2
+    page.get_by_role("link", name="Transfer history").click()
+    page.get_by_label("Result").select_option("ok")
+    page.get_by_role("button", name="Show").click()
+    assert page.get_by_role("cell", name="invoices:INV-5001").is_visible()
+    assert page.get_by_role("cell", name="succeeded").first.is_visible()
+    shoot(page, "history")
+    page.get_by_role("link", name="attempt 1").first.click()
+    assert "<InvoiceAddRq" in page.locator("pre").first.inner_text()
+    assert "<InvoiceAddRs" in page.locator("pre").nth(1).inner_text()
+    shoot(page, "attempt-qbxml")
 
     page.set_viewport_size({"width": 380, "height": 800})  # a narrow window still works
     page.get_by_role("link", name="Web connectors").click()

@@ -3,16 +3,12 @@ transfer history (JSON or CSV). Same authentication and error shape as the rest 
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, g, jsonify, request
 
 from engine.errors import InvalidValue
 from web import get_engine, get_settings
 from web.api_common import api_blueprint
-from web.cli.transfers import HISTORY_COLUMNS
-from web.views import history, transfers_list
+from web.views import history, history_csv, transfers_list
 
 transfers_api = api_blueprint("transfers_api", __name__)
 
@@ -75,11 +71,7 @@ def transfer_history():
     )
     fmt = args.get("format") or "json"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(found["rows"])
-        return Response(out.getvalue(), mimetype="text/csv")
+        return Response(history_csv(found["rows"]), mimetype="text/csv")
     if fmt != "json":
         raise InvalidValue("format must be json or csv")
     return jsonify(found)

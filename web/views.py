@@ -44,6 +44,12 @@ def connector_detail(settings: Settings, engine: TransferEngine, ref: str) -> di
     return connector
 
 
+def income_accounts(settings: Settings, engine: TransferEngine, ref: str) -> list[str]:
+    """The accounts a connector's new inventory items may take their income account from."""
+    with read_models(settings, engine, "quickbookslists") as (lists,):
+        return engine.income_account_choices(ref, directory=lists)
+
+
 def sessions_list(
     settings: Settings, engine: TransferEngine, connector_ref: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
@@ -174,6 +180,15 @@ def set_mapping(
         return engine.set_mapping(connector, category, psa_id, quickbooks, directory=lists, by=by)
 
 
+def mapping_page(
+    settings: Settings, engine: TransferEngine, connector: str, category: str
+) -> dict[str, Any]:
+    """One category's codes, what each maps to, and what they may map to."""
+    with read_models(settings, engine, "quickbookslists", "psarecords") as (lists, psa):
+        found = engine.get_mappings(connector, directory=lists, catalog=psa, category_name=category)
+        return {**found, **engine.mapping_choices(connector, category, directory=lists)}
+
+
 def mappings(
     settings: Settings, engine: TransferEngine, connector: str, category: str | None
 ) -> dict[str, Any]:
@@ -246,6 +261,25 @@ def history(
             offset=(page - 1) * limit,
         )
     return {"page": page, "per_page": limit, "more": len(rows) > limit, "rows": rows[:limit]}
+
+
+HISTORY_COLUMNS = (
+    "at", "kind", "psa_id", "number", "party", "amount", "action", "result", "txn_id",
+    "ref_number", "code", "message", "attempt", "username", "registration_id", "session_id",
+    "exchange_id", "connector_id",
+)  # fmt: skip
+
+
+def history_csv(rows: list[dict[str, Any]]) -> str:
+    """History rows as CSV, for accountants (the command line, the API and the pages)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def notices_list(

@@ -1,5 +1,5 @@
-"""The web connector pages: the list (the default first, marked), a new connector, and one
-connector's page laid out as Autotask's "New/Edit Web Connector" steps."""
+"""The web connector pages: the list (the default first, marked), New Web Connector, and the
+.qwc download (a connector's own page is web/admin/connector_page.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.errors import DomainError
-from engine.qwc import local_address_warning
 from web.admin import admin, page, refused, signed_in
-
-INTUIT_WEB_CONNECTOR = (
-    "https://developer.intuit.com/app/developer/qbdesktop/docs/get-started/"
-    "get-started-with-quickbooks-web-connector"
-)
 
 
 class NewConnectorForm(FlaskForm):
@@ -62,25 +56,6 @@ def new_connector() -> Any:
     except DomainError as refusal:
         return refused("connector_new.html", refusal, **context)
     return redirect(url_for("admin.connector", ref=made["id"]))
-
-
-@admin.route("/connectors/<ref>")
-@signed_in
-def connector(ref: str) -> Any:
-    """One connector's page, as the seed's steps."""
-    from web import get_engine, get_public_url, get_settings
-    from web.views import connector_detail
-
-    try:
-        found = connector_detail(get_settings(), get_engine(), ref)
-    except DomainError as refusal:
-        return page("error.html", refusal.status, title="Web connector", message=refusal.message)
-    return page(
-        "connector.html",
-        connector=found,
-        intuit_url=INTUIT_WEB_CONNECTOR,
-        address_warning=local_address_warning(get_public_url()),
-    )
 
 
 @admin.route("/connectors/<ref>/qwc", methods=["POST"])

@@ -3,8 +3,6 @@ transfer, and what happened to every one of them."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import click
@@ -23,13 +21,7 @@ from web.cli.common import (
 )
 from web.cli.output import Column, moment, money, table
 from web.views import history as history_page
-from web.views import transfers_list
-
-HISTORY_COLUMNS = (
-    "at", "kind", "psa_id", "number", "party", "amount", "action", "result", "txn_id",
-    "ref_number", "code", "message", "attempt", "username", "registration_id", "session_id",
-    "exchange_id", "connector_id",
-)  # fmt: skip
+from web.views import history_csv, transfers_list
 
 
 @click.group(cls=QbGroup)
@@ -143,11 +135,7 @@ def history(connector, kind, result, since, until, document, fmt, limit, page):
     if fmt == "json":
         click.echo(json.dumps(found, default=str))
     elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(found["rows"])
-        click.echo(out.getvalue(), nl=False)
+        click.echo(history_csv(found["rows"]), nl=False)
     else:
         click.echo(_history_table(found))
 

@@ -299,3 +299,183 @@ def test_the_history_page_filters_downloads_csv_and_shows_each_attempts_qbxml(
     viewer = client.get(link).get_data(as_text=True)
     assert "&lt;InvoiceAddRq" in viewer and "&lt;InvoiceAddRs" in viewer  # escaped, shown
     assert client.get("/admin/exchanges/nope").status_code == 404
+
+
+def test_naming_assignments_and_queues_pages(shop, web_app, engine):
+    from tests.test_transfers_invoices import caught_up, session
+
+    _, reg, company, settings = shop
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    url = f"/admin/connectors/{reg.connector_id}/naming"
+    token = token_of(client.get(url).get_data(as_text=True))
+    client.post(url, data={"csrf_token": token, "item_naming": "role-work-type",
+                           "name_overflow": "truncate"})  # fmt: skip
+    found = engine.get_connector(reg.connector_id)
+    assert (found["item_naming"], found["name_overflow"]) == ("role-work-type", "truncate")
+    bad = client.post(url, data={"csrf_token": token, "item_naming": "x", "name_overflow": "fail"},
+                      follow_redirects=True)  # fmt: skip
+    assert "item naming must be one of" in bad.get_data(as_text=True)
+
+    second = engine.create_connector(name="Branch Books", api_username="qbwc-api")
+    orgs = client.get("/admin/assignments/organizations").get_data(as_text=True)
+    assert "ORG-101" in orgs and "(the default web connector)" in orgs
+    assign = {"csrf_token": token, "to:ORG-101": second["id"], "was:ORG-101": ""}
+    client.post("/admin/assignments/organizations", data=assign)
+    from web.views import psa_records
+
+    moved = {r["id"]: r for r in psa_records(settings, engine, "organizations")}
+    assert moved["ORG-101"]["connector"] == "Branch Books"
+    assert "ORG-101" in client.get("/admin/assignments/organizations?search=101").get_data(
+        as_text=True
+    )
+    assert client.get("/admin/assignments/invoices").status_code == 404
+
+    queue = client.get("/admin/queues/invoices").get_data(as_text=True)
+    assert "INV-5003" in queue.split("Not ready")[1].split("Ready to Transfer (Pending)")[0]
+    client.post("/admin/queues/invoices",
+                data={"csrf_token": token, "action": "ready", "chosen": "INV-5003"})  # fmt: skip
+    assert engine.get_document("invoice", "INV-5003")["status"] == "ready"
+    client.post("/admin/queues/invoices",
+                data={"csrf_token": token, "action": "withdraw", "chosen": "INV-5003"})  # fmt: skip
+    assert engine.get_document("invoice", "INV-5003")["status"] == "withdrawn"
+    none = client.post("/admin/queues/invoices", data={"csrf_token": token, "action": "ready"},
+                       follow_redirects=True)  # fmt: skip
+    assert "Select at least one" in none.get_data(as_text=True)
+    # A failure QuickBooks gave is requeued from the Pending/Failed queue.
+    caught_up(engine, settings)
+    company.inject_status("InvoiceAddRq", 3210, times=2)
+    session(engine, reg, company)
+    caught_up(engine, settings)
+    failed = client.get("/admin/queues/invoices").get_data(as_text=True)
+    assert "3210" in failed.split("Pending/Failed")[1]
+    chosen = re.search(r'value="([0-9a-f-]+/INV-500[12])"', failed).group(1)
+    done = client.post("/admin/queues/invoices",
+                       data={"csrf_token": token, "action": "requeue", "chosen": chosen},
+                       follow_redirects=True)  # fmt: skip
+    assert "Requeued: INV-500" in done.get_data(as_text=True)
+    psa_id = chosen.partition("/")[2]
+    assert engine.get_transfer("invoice", psa_id, reg.connector_id)["status"] == "requeued"
+
+
+def test_sessions_inventory_audit_and_read_model_pages(shop, web_app, engine):
+    from tests.test_transfers_invoices import caught_up, session
+
+    _, reg, company, settings = shop
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    listing = client.get("/admin/sessions").get_data(as_text=True)
+    link = re.search(r'href="(/admin/sessions/[0-9a-f-]+)"', listing).group(1)
+    one = client.get(link).get_data(as_text=True)
+    assert "request and response" in one and "InvoiceAdd" not in one  # the XML is one click on
+    assert client.get("/admin/sessions/ffffffff").status_code == 404
+
+    inventory = client.get(f"/admin/connectors/{reg.connector_id}/inventory")
+    assert inventory.status_code == 200 and "No inventory synchronization" in inventory.get_data(
+        as_text=True
+    )
+
+    told = client.get("/admin/audit?document=invoice:INV-5001").get_data(as_text=True)
+    assert "Imported" in told and "Succeeded" in told and "QuickBooks answered: 0" in told
+    assert "the qbXML of this attempt" in told
+    early = client.get("/admin/audit?document=invoice:INV-5001&as_of=2000-01-01")
+    assert early.status_code == 404 and "by 2000" in early.get_data(as_text=True)
+    assert client.get("/admin/audit?document=INV-5001").status_code == 400
+    assert client.get("/admin/audit?document=invoice:INV-5001&as_of=soon").status_code == 400
+
+    status = client.get("/admin/projections").get_data(as_text=True)
+    assert "TransferHistory" in status and "Rebuild" in status
+    token = token_of(status)
+    ask = client.post("/admin/projections", data={"csrf_token": token, "name": "transfers"})
+    assert "Rebuild Transfers?" in ask.get_data(as_text=True)  # confirmation first
+    done = client.post(
+        "/admin/projections",
+        data={"csrf_token": token, "name": "transfers", "confirmed": "yes"},
+        follow_redirects=True,
+    )
+    assert "Transfers rebuilt from" in done.get_data(as_text=True)
+    unknown = client.post("/admin/projections", data={"csrf_token": token, "name": "nope"},
+                          follow_redirects=True)  # fmt: skip
+    assert "no read model" in unknown.get_data(as_text=True)
+
+
+def test_users_tokens_and_account_pages(browser_client, engine):
+    sign_in(browser_client)
+    html = browser_client.get("/admin/users").get_data(as_text=True)
+    token = token_of(html)
+    made = browser_client.post("/admin/users", data={
+        "csrf_token": token, "username": "qbwc-2", "api_only": "y", "tracking_id": "T9",
+        "password": "Another-pass-2026",
+    }, follow_redirects=True)  # fmt: skip
+    assert "User &#39;qbwc-2&#39; created." in made.get_data(as_text=True)
+    assert engine.get_user("qbwc-2")["security_level"] == "api_only"
+    refused = browser_client.post("/admin/users", data={
+        "csrf_token": token, "username": "qbwc-3", "api_only": "y", "password": "Secret-pass-77",
+    })  # fmt: skip
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "tracking identifier" in text
+    assert "Secret-pass-77" not in text and 'value="qbwc-3"' in text  # kept, never the password
+    browser_client.post("/admin/users/qbwc-2", data={"csrf_token": token, "status": "locked"})
+    assert engine.get_user("qbwc-2")["status"] == "locked"
+    browser_client.post("/admin/users/qbwc-2", data={"csrf_token": token, "status": "active"})
+    assert engine.get_user("qbwc-2")["status"] == "active"
+    self_lock = browser_client.post("/admin/users/ada", data={"csrf_token": token,
+                                    "status": "inactive"}, follow_redirects=True)  # fmt: skip
+    assert "cannot deactivate or lock yourself" in self_lock.get_data(as_text=True)
+
+    created = browser_client.post("/admin/tokens", data={"csrf_token": token, "name": "psa-bot"})
+    shown = re.search(r'<code id="new-token">([^<]+)</code>', created.get_data(as_text=True))
+    assert shown and engine.authenticate_token(shown.group(1)) == "psa-bot"
+    later = browser_client.get("/admin/tokens").get_data(as_text=True)
+    assert shown.group(1) not in later and "psa-bot" in later  # shown once, never again
+    dup = browser_client.post("/admin/tokens", data={"csrf_token": token, "name": "psa-bot"})
+    assert dup.status_code == 409
+    revoke = re.search(r'action="(/admin/tokens/[0-9a-f-]+/revoke)"', later).group(1)
+    browser_client.post(revoke, data={"csrf_token": token})
+    assert engine.authenticate_token(shown.group(1)) is None
+
+    page_html = browser_client.get("/admin/account").get_data(as_text=True)
+    assert "Password policy" in page_html
+    browser_client.post("/admin/account", data={
+        "csrf_token": token, "status": "active", "strong_passwords": "y",
+        "password_expiry_days": "90", "lockout_attempts": "5",
+        "public_url": "https://books.example.com",
+    })  # fmt: skip
+    account = engine.get_account()
+    assert (account["password_expiry_days"], account["lockout_attempts"]) == (90, 5)
+    assert account["strong_passwords"] and account["public_url"] == "https://books.example.com"
+    bad = browser_client.post("/admin/account", data={"csrf_token": token, "status": "active",
+                              "lockout_attempts": "many"}, follow_redirects=True)  # fmt: skip
+    assert "whole numbers" in bad.get_data(as_text=True)
+
+
+def _admin_rules(web_app, method: str):
+    for rule in web_app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin.") and method in (rule.methods or ()):
+            values = {arg: "x" for arg in rule.arguments}
+            if "kind" in values:
+                values["kind"] = "invoices"
+            yield rule, rule.build(values, append_unknown=False)[1]
+
+
+def test_every_admin_form_refuses_a_post_without_its_token(browser_client, web_app):
+    sign_in(browser_client)
+    paths = [path for _, path in _admin_rules(web_app, "POST")]
+    assert len(paths) >= 15
+    for path in paths:
+        answer = browser_client.post(path, data={"name": "x"})
+        assert answer.status_code == 400, path
+        assert "CSRF token is missing" in answer.get_data(as_text=True), path
+
+
+def test_every_admin_page_needs_a_signed_in_admin(browser_client, web_app):
+    for rule, path in _admin_rules(web_app, "GET"):
+        if rule.endpoint == "admin.login":
+            continue
+        answer = browser_client.get(path)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/admin/login"), path

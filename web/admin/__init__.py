@@ -40,7 +40,16 @@ def install(app: Flask, settings: Settings) -> None:
     app.config["WTF_CSRF_TIME_LIMIT"] = SESSION_HOURS * 3600
     app.config["WTF_CSRF_SSL_STRICT"] = False  # Referer checks break behind TLS proxies
     csrf.init_app(app)
-    from web.admin import auth, connector_page, connectors, history, mappings  # noqa: F401
+    from web.admin import (  # noqa: F401  (their routes)
+        auth,
+        connector_page,
+        connectors,
+        history,
+        mappings,
+        people,
+        records,
+        work,
+    )
 
     app.register_blueprint(admin)
     for name, blueprint in app.blueprints.items():

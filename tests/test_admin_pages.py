@@ -479,3 +479,51 @@ def test_every_admin_page_needs_a_signed_in_admin(browser_client, web_app):
         answer = browser_client.get(path)
         assert answer.status_code == 302, path
         assert answer.headers["Location"].startswith("/admin/login"), path
+
+
+def test_every_field_of_every_page_has_a_label_and_no_page_repeats_a_secret(shop, web_app, engine):
+    from lxml import html as lxml_html
+
+    from tests.helpers import API_PASSWORD
+    from tests.test_transfers_invoices import caught_up, session
+
+    _, reg, company, settings = shop
+    caught_up(engine, settings)
+    session(engine, reg, company)
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    listed = client.get("/admin/sessions").get_data(as_text=True)
+    session_id = re.search(r'href="/admin/sessions/([0-9a-f-]+)"', listed).group(1)
+    exchange_id = engine.get_session(session_id)["exchanges"][0]["id"]
+    refs = {"ref": reg.connector_id, "kind": "invoices", "category": "billing-codes",
+            "exchange_id": exchange_id}  # fmt: skip
+    pages = []
+    for rule in web_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin.") or "GET" not in (rule.methods or ()):
+            continue
+        values = {arg: refs[arg] for arg in rule.arguments}
+        if rule.endpoint == "admin.session":
+            values["ref"] = session_id
+        if rule.endpoint == "admin.assignments":
+            values["kind"] = "organizations"
+        path = rule.build(values, append_unknown=False)[1]
+        answer = client.get(path)
+        if answer.status_code == 302:
+            continue  # /admin/ itself
+        assert answer.status_code == 200, path
+        if answer.mimetype != "text/html":
+            continue
+        pages.append(path)
+        text = answer.get_data(as_text=True)
+        for secret in (ADMIN_PASSWORD, API_PASSWORD):
+            assert secret not in text, path
+        tree = lxml_html.fromstring(text)
+        labelled = {label.get("for") for label in tree.iter("label")}
+        for field in tree.xpath("//input|//select|//textarea"):
+            if field.get("type") in ("hidden", "submit"):
+                continue
+            assert field.get("id") in labelled or field.get("aria-label"), (
+                f"{path}: a {field.tag} named {field.get('name')!r} has no label"
+            )
+    assert len(pages) >= 20, pages

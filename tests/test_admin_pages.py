@@ -26,6 +26,14 @@ def browser_client(web_app, engine):
     return web_app.test_client()
 
 
+def admin_client(web_app, engine):
+    """A test client signed in as a new admin."""
+    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
+    client = web_app.test_client()
+    sign_in(client)
+    return client
+
+
 def sign_in(client, username: str = "ada", password: str = ADMIN_PASSWORD, **extra):
     token = token_of(client.get("/admin/login").get_data(as_text=True))
     return client.post(
@@ -164,9 +172,7 @@ def test_the_connector_page_edits_settings_and_enables_a_type_after_its_readines
     shop, web_app, engine
 ):
     _, reg, company, settings = shop
-    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
-    client = web_app.test_client()
-    sign_in(client)
+    client = admin_client(web_app, engine)
     url = f"/admin/connectors/{reg.connector_id}"
     html = client.get(url).get_data(as_text=True)
     assert "MSPBooks.QBW" in html
@@ -229,9 +235,7 @@ def test_mapping_pages_map_clear_refuse_and_warn_of_deleted_records(shop, web_ap
     from tests.test_transfers_invoices import caught_up, session
 
     _, reg, company, settings = shop
-    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
-    client = web_app.test_client()
-    sign_in(client)
+    client = admin_client(web_app, engine)
     base = f"/admin/connectors/{reg.connector_id}/mappings"
     index = client.get(base).get_data(as_text=True)
     assert "lines-of-business" in index and "payroll-categories" in index
@@ -276,9 +280,7 @@ def test_the_history_page_filters_downloads_csv_and_shows_each_attempts_qbxml(
     caught_up(engine, settings)
     company.inject_status("InvoiceAddRq", 3175, times=1)
     session(engine, reg, company)
-    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
-    client = web_app.test_client()
-    sign_in(client)
+    client = admin_client(web_app, engine)
     html = client.get("/admin/history").get_data(as_text=True)
     assert "invoices:INV-5001" in html and "invoices:INV-5002" in html and "3175" in html
     failed = client.get("/admin/history?result=failed").get_data(as_text=True)
@@ -305,9 +307,7 @@ def test_naming_assignments_and_queues_pages(shop, web_app, engine):
     from tests.test_transfers_invoices import caught_up, session
 
     _, reg, company, settings = shop
-    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
-    client = web_app.test_client()
-    sign_in(client)
+    client = admin_client(web_app, engine)
     url = f"/admin/connectors/{reg.connector_id}/naming"
     token = token_of(client.get(url).get_data(as_text=True))
     client.post(url, data={"csrf_token": token, "item_naming": "role-work-type",
@@ -365,9 +365,7 @@ def test_sessions_inventory_audit_and_read_model_pages(shop, web_app, engine):
     _, reg, company, settings = shop
     caught_up(engine, settings)
     session(engine, reg, company)
-    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
-    client = web_app.test_client()
-    sign_in(client)
+    client = admin_client(web_app, engine)
     listing = client.get("/admin/sessions").get_data(as_text=True)
     link = re.search(r'href="(/admin/sessions/[0-9a-f-]+)"', listing).group(1)
     one = client.get(link).get_data(as_text=True)
@@ -490,9 +488,7 @@ def test_every_field_of_every_page_has_a_label_and_no_page_repeats_a_secret(shop
     _, reg, company, settings = shop
     caught_up(engine, settings)
     session(engine, reg, company)
-    engine.create_user("ada", security_level="admin", password=ADMIN_PASSWORD)
-    client = web_app.test_client()
-    sign_in(client)
+    client = admin_client(web_app, engine)
     listed = client.get("/admin/sessions").get_data(as_text=True)
     session_id = re.search(r'href="/admin/sessions/([0-9a-f-]+)"', listed).group(1)
     exchange_id = engine.get_session(session_id)["exchanges"][0]["id"]

@@ -15,7 +15,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from engine.errors import DomainError, NotFound
@@ -96,6 +106,26 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def actor() -> str:
+    """Who does what a page does, for the audit trail."""
+    return f"admin:{g.admin['username']}"
+
+
+def changed(change: Callable[[], str], back: str) -> Any:
+    """Run `change` (one engine command), say on the next page what it did or why the engine
+    refused, and go `back` (POST, redirect, GET)."""
+    try:
+        flash(change())
+    except DomainError as refusal:
+        flash(refusal.message, "error")
+    return redirect(back)
+
+
+def not_found(title: str, refusal: DomainError) -> tuple[str, int]:
+    """The page for what a link names and the engine does not know."""
+    return page("error.html", refusal.status, title=title, message=refusal.message)
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

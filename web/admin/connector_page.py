@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import Length
 
 from engine.errors import DomainError
 from engine.qwc import local_address_warning
-from web.admin import admin, page, refused, signed_in
+from web.admin import actor, admin, changed, not_found, page, refused, signed_in
 
 INTUIT_WEB_CONNECTOR = (
     "https://developer.intuit.com/app/developer/qbdesktop/docs/get-started/"
@@ -59,7 +59,7 @@ def connector(ref: str) -> Any:
     try:
         found = connector_detail(settings, engine, ref)
     except DomainError as refusal:
-        return page("error.html", refusal.status, title="Web connector", message=refusal.message)
+        return not_found("Web connector", refusal)
     form = ConnectorForm(data=None if request.method == "POST" else _values(found))
     users = engine.eligible_api_users()
     if found["api_user"] not in users:
@@ -151,12 +151,12 @@ def _page_parts(found: dict[str, Any]) -> dict[str, Any]:
 def refresh(ref: str) -> Any:
     """Refresh: the company file's lists are pulled again at the next QBWC run."""
     engine, _ = _engine_and_settings()
-    try:
-        engine.request_list_refresh(ref, requested_by=f"admin:{g.admin['username']}")
-        flash("The QuickBooks lists are pulled again at the Web Connector's next run.")
-    except DomainError as refusal:
-        flash(refusal.message, "error")
-    return redirect(url_for("admin.connector", ref=ref))
+
+    def ask() -> str:
+        engine.request_list_refresh(ref, requested_by=actor())
+        return "The QuickBooks lists are pulled again at the Web Connector's next run."
+
+    return changed(ask, url_for("admin.connector", ref=ref))
 
 
 @admin.route("/connectors/<ref>/clear", methods=["GET", "POST"])
@@ -168,13 +168,11 @@ def clear(ref: str) -> Any:
         try:
             found = engine.get_connector(ref)
         except DomainError as refusal:
-            return page(
-                "error.html", refusal.status, title="Web connector", message=refusal.message
-            )
+            return not_found("Web connector", refusal)
         return page("connector_clear.html", connector=found)
-    try:
-        engine.clear_company_file(ref, cleared_by=f"admin:{g.admin['username']}")
-        flash("The company file link is cleared: download a new .qwc file for the Web Connector.")
-    except DomainError as refusal:
-        flash(refusal.message, "error")
-    return redirect(url_for("admin.connector", ref=ref))
+
+    def forget() -> str:
+        engine.clear_company_file(ref, cleared_by=actor())
+        return "The company file link is cleared: download a new .qwc file for the Web Connector."
+
+    return changed(forget, url_for("admin.connector", ref=ref))

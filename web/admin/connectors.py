@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, g, redirect, url_for
+from flask import Response, flash, redirect, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.errors import DomainError
-from web.admin import admin, page, refused, signed_in
+from web.admin import actor, admin, page, refused, signed_in
 
 
 class NewConnectorForm(FlaskForm):
@@ -65,9 +65,7 @@ def download_qwc(ref: str) -> Any:
     from web import get_engine, get_public_url
 
     try:
-        issued = get_engine().issue_qwc(
-            ref, public_url=get_public_url(), issued_by=f"admin:{g.admin['username']}"
-        )
+        issued = get_engine().issue_qwc(ref, public_url=get_public_url(), issued_by=actor())
     except DomainError as refusal:
         flash(refusal.message, "error")
         return redirect(url_for("admin.connector", ref=ref))

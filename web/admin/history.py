@@ -9,7 +9,7 @@ from flask import Response, request
 
 from engine.errors import DomainError
 from projections.history import RESULTS
-from web.admin import admin, page, signed_in
+from web.admin import admin, not_found, page, signed_in
 
 FILTERS = ("connector", "type", "result", "since", "until", "document")
 
@@ -79,5 +79,5 @@ def exchange(exchange_id: str) -> Any:
     try:
         found = engine.get_exchange(exchange_id)
     except DomainError as refusal:
-        return page("error.html", refusal.status, title="Exchange", message=refusal.message)
+        return not_found("Exchange", refusal)
     return page("exchange.html", exchange=found)

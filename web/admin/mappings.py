@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from engine.errors import DomainError
 from engine.mapping import CATEGORIES
-from web.admin import admin, page, signed_in
+from web.admin import actor, admin, not_found, page, signed_in
 
 LONG_LIST = 40  # more choices than this: a text field that searches them (a datalist)
 DEFAULT = ""  # the choice that clears a mapping: the category's default applies
@@ -34,7 +34,7 @@ def mappings(ref: str) -> Any:
     try:
         found = all_mappings(settings, engine, ref, None)
     except DomainError as refusal:
-        return page("error.html", refusal.status, title="Mappings", message=refusal.message)
+        return not_found("Mappings", refusal)
     summary = {
         name: {
             "label": CATEGORIES[name].label,
@@ -57,7 +57,7 @@ def mapping_category(ref: str, category: str) -> Any:
     try:
         found = mapping_page(settings, engine, ref, category)
     except DomainError as refusal:
-        return page("error.html", refusal.status, title="Mappings", message=refusal.message)
+        return not_found("Mappings", refusal)
     if request.method == "POST":
         changed, refused = _save(engine, settings, found)
         for line in changed:
@@ -86,7 +86,7 @@ def _save(engine: Any, settings: Any, found: dict[str, Any]) -> tuple[list[str],
     """Apply each row whose choice differs; what changed and what was refused, in words."""
     from web.views import set_mapping
 
-    by = f"admin:{g.admin['username']}"
+    by = actor()
     changed, refused = [], []
     for row in found["categories"][found["category"]]:
         field = f"map:{row['psa_id']}"

@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, g, redirect, request, url_for
 
 from engine.errors import DomainError, InvalidValue
-from web.admin import admin, page, signed_in
+from web.admin import actor, admin, changed, page, signed_in
 
 STATUSES = ("active", "inactive", "locked")
 
@@ -53,16 +53,16 @@ def change_user(username: str) -> Any:
     engine = _engine()
     status = request.form.get("status") or None
     password = request.form.get("password") or None
-    try:
+
+    def change() -> str:
         if status is None and password is None:
             raise InvalidValue("choose a status or give a new password")
         if username == g.admin["username"] and status not in (None, "active"):
             raise InvalidValue("you cannot deactivate or lock yourself; ask another admin")
         engine.change_user(username, status=status, password=password)
-        flash(f"User {username!r} changed.")
-    except DomainError as refusal:
-        flash(refusal.message, "error")
-    return redirect(url_for("admin.users"))
+        return f"User {username!r} changed."
+
+    return changed(change, url_for("admin.users"))
 
 
 @admin.route("/tokens", methods=["GET", "POST"])
@@ -86,12 +86,11 @@ def tokens() -> Any:
 @signed_in
 def revoke_token(ref: str) -> Any:
     """Revoke a token: the API refuses it from now on."""
-    try:
-        revoked = _engine().revoke_token(ref)
-        flash(f"Token {revoked['name']!r} revoked.")
-    except DomainError as refusal:
-        flash(refusal.message, "error")
-    return redirect(url_for("admin.tokens"))
+
+    def revoke() -> str:
+        return f"Token {_engine().revoke_token(ref)['name']!r} revoked."
+
+    return changed(revoke, url_for("admin.tokens"))
 
 
 @admin.route("/account", methods=["GET", "POST"])
@@ -109,7 +108,7 @@ def account() -> Any:
                 password_expiry_days=int(expiry) if expiry else None,
                 lockout_attempts=int(form.get("lockout_attempts") or 0) or None,
                 public_url=(form.get("public_url") or "").strip() or None,
-                changed_by=f"admin:{g.admin['username']}",
+                changed_by=actor(),
             )
             flash("Account saved.")
         except ValueError:

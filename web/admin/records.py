@@ -12,7 +12,7 @@ from flask import flash, redirect, request, url_for
 from engine.audit import AuditLog, parse_moment
 from engine.errors import DomainError, InvalidValue
 from engine.psa import document_kind
-from web.admin import admin, page, signed_in
+from web.admin import admin, not_found, page, signed_in
 
 
 def _deps() -> tuple[Any, Any]:
@@ -41,7 +41,7 @@ def session(ref: str) -> Any:
     try:
         found = session_detail(settings, engine, ref, with_xml=False)
     except DomainError as refusal:
-        return page("error.html", refusal.status, title="Session", message=refusal.message)
+        return not_found("Session", refusal)
     return page("session.html", session=found)
 
 
@@ -54,7 +54,7 @@ def inventory(ref: str) -> Any:
         connector = engine.get_connector(ref)
         found = engine.inventory_history(ref)
     except DomainError as refusal:
-        return page("error.html", refusal.status, title="Inventory", message=refusal.message)
+        return not_found("Inventory", refusal)
     return page("inventory.html", connector=connector, history=found)
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from engine.errors import DomainError
 from engine.naming import ITEM_NAMING, OVERFLOW_POLICIES
 from engine.psa import document_kind
-from web.admin import admin, page, signed_in
+from web.admin import actor, admin, not_found, page, signed_in
 
 TYPES = {
     "invoices": "Invoices",
@@ -26,10 +26,6 @@ def _deps() -> tuple[Any, Any]:
     from web import get_engine, get_settings
 
     return get_engine(), get_settings()
-
-
-def _by() -> str:
-    return f"admin:{g.admin['username']}"
 
 
 @admin.route("/connectors/<ref>/naming", methods=["GET", "POST"])
@@ -50,7 +46,7 @@ def naming(ref: str) -> Any:
             return redirect(url_for("admin.naming", ref=found["id"]))
     except DomainError as refusal:
         if request.method == "GET":
-            return page("error.html", refusal.status, title="Naming", message=refusal.message)
+            return not_found("Naming", refusal)
         flash(refusal.message, "error")
         return redirect(url_for("admin.naming", ref=ref))
     return page("naming.html", connector=found, namings=ITEM_NAMING, overflows=OVERFLOW_POLICIES)
@@ -71,7 +67,7 @@ def assignments(kind: str) -> Any:
             if not field.startswith("to:") or value == request.form.get(f"was:{field[3:]}"):
                 continue
             try:
-                engine.assign(kind, field[3:], value or None, by=_by())
+                engine.assign(kind, field[3:], value or None, by=actor())
                 changed += 1
             except DomainError as refusal:
                 flash(f"{field[3:]}: {refusal.message}", "error")
@@ -120,10 +116,10 @@ def _act(engine: Any, kind: str) -> None:
         return
     try:
         if action == "ready":
-            engine.mark_ready(kind, chosen, by=_by())
+            engine.mark_ready(kind, chosen, by=actor())
             flash(f"Marked ready: {', '.join(chosen)}.")
         elif action == "withdraw":
-            engine.withdraw(kind, chosen, by=_by())
+            engine.withdraw(kind, chosen, by=actor())
             flash(f"Withdrawn: {', '.join(chosen)}.")
         elif action == "requeue":
             by_connector: dict[str, list[str]] = {}
@@ -131,7 +127,7 @@ def _act(engine: Any, kind: str) -> None:
                 connector_id, _, psa_id = item.partition("/")
                 by_connector.setdefault(connector_id, []).append(psa_id)
             for connector_id, psa_ids in by_connector.items():
-                engine.requeue_transfers(connector_id, document_kind(kind), psa_ids, by=_by())
+                engine.requeue_transfers(connector_id, document_kind(kind), psa_ids, by=actor())
             flash(f"Requeued: {', '.join(i.partition('/')[2] for i in chosen)}.")
         else:
             flash("Choose what to do with the selected documents.", "error")

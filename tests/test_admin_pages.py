@@ -213,6 +213,8 @@ def test_the_connector_page_edits_settings_and_enables_a_type_after_its_readines
     fields = form_fields(client.get(url).get_data(as_text=True))
     client.post(url, data=fields)
     assert engine.get_connector(reg.connector_id)["version"] == version
+    odd = client.post(url, data={**fields, "income_account": "Not An Account"})
+    assert odd.status_code == 400 and "Not a valid choice" in odd.get_data(as_text=True)
     nope = client.post(url, data={**fields, "sync_inventory": "y"})  # the engine's rule
     assert nope.status_code == 400 and "turn that on before asking" in nope.get_data(as_text=True)
     set_ = client.post(url, data={**fields, "income_account": "Consulting Income"})

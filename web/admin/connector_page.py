@@ -66,6 +66,8 @@ def connector(ref: str) -> Any:
         users = [found["api_user"], *users]  # shown as it is, even if no longer eligible
     form.api_user.choices = [(u, u) for u in users]
     accounts = income_accounts(settings, engine, found["id"])
+    if found["income_account"] and found["income_account"] not in accounts:
+        accounts = [found["income_account"], *accounts]  # shown as it is, even if gone
     form.income_account.choices = [("", "(none: items are created without one)")] + [
         (a, a) for a in accounts
     ]

@@ -161,3 +161,12 @@ def test_the_rebuild_benchmark_runs_in_a_bounded_form(settings, capsys):
     assert all(m["applied"] > 0 for m in figures["read_models"].values()), figures
     assert figures["one_event_per_transaction"]["applied"] == 100
     assert '"all_read_models"' in capsys.readouterr().out
+
+
+def test_the_benchmarks_have_one_entry_point(capsys):
+    from tests.bench import BENCHMARKS, main
+
+    assert main(["nope"]) == 2 and "usage: python -m tests.bench NAME" in capsys.readouterr().err
+    assert {"handshake", "transfer", "rebuild"} <= set(BENCHMARKS)
+    for module, _ in BENCHMARKS.values():
+        assert callable(__import__(module, fromlist=["main"]).main)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from engine.errors import InvalidValue, NotFound
 from engine.ports import QuickBooksDirectory
-from engine.text import excerpt
+from engine.text import check_text, excerpt
 
 NO_CLASS = "[no class]"
 DO_NOT_TRANSFER = "[do not transfer]"
@@ -123,7 +123,7 @@ def resolve_target(
     cat: Category, connector_id: UUID, ref: str, directory: QuickBooksDirectory
 ) -> dict[str, Any]:
     """The QuickBooks record (or special choice) `ref` names, checked against the category."""
-    ref = (ref or "").strip()
+    ref = check_text((ref or "").strip(), f"the {cat.label}")
     for special in cat.specials:
         if ref.casefold() == special.casefold():
             return {"special": special}

@@ -14,6 +14,7 @@ from engine.application import TransferEngine
 from engine.errors import NotFound
 from engine.ids import looks_like_prefix, require_id
 from engine.settings import Settings
+from engine.text import excerpt
 from projections.runtime import current_view, fresh_view
 from web import get_view
 
@@ -239,7 +240,7 @@ def history(
     from projections.history import RESULTS
 
     if result is not None and result not in RESULTS:
-        raise InvalidValue(f"unknown result {result!r}; use {', '.join(RESULTS)}")
+        raise InvalidValue(f"unknown result {excerpt(result)}; use {', '.join(RESULTS)}")
     if limit < 1 or limit > 1000 or page < 1:
         raise InvalidValue("the page size is 1 to 1000 rows and pages count from 1")
     wanted = None

@@ -28,8 +28,9 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from engine.errors import DomainError, NotFound
+from engine.errors import DomainError, InvalidValue, NotFound
 from engine.settings import Settings
+from engine.text import SECRET_FIELDS, excerpt, unstorable
 
 admin = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 csrf = CSRFProtect()
@@ -108,6 +109,22 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+QUERY_MAX = 200  # characters of a search or filter (a page quotes it back; never more)
+
+
+def query_arg(name: str) -> str:
+    """A query-string value, stripped; InvalidValue when it is longer than any real filter."""
+    value = (request.args.get(name) or "").strip()
+    if len(value) > QUERY_MAX:
+        raise InvalidValue(f"{name} is longer than {QUERY_MAX} characters")
+    return value
+
+
+def query_args() -> dict[str, str]:
+    """The query string as a page shows it back (each value cut to QUERY_MAX)."""
+    return {name: value[:QUERY_MAX] for name, value in request.args.items()}
+
+
 def actor() -> str:
     """Who does what a page does, for the audit trail."""
     return f"admin:{g.admin['username']}"
@@ -137,6 +154,24 @@ def refused(template: str, error: DomainError, **context: Any) -> tuple[str, int
     """The page the refused request came from, with the engine's reason on it."""
     status = error.status if error.status < 500 else 422
     return page(template, status, error=error.message, **context)
+
+
+@admin.before_request
+def _storable_input() -> Any:
+    """A page's input that holds a character nothing can store (NUL, a lone surrogate...) is
+    refused before anything reads it, as the command line and the API refuse it."""
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            problem = unstorable(name) or unstorable(value)
+            if problem is not None:
+                field = "a field" if name in SECRET_FIELDS else excerpt(name)
+                return page(
+                    "error.html",
+                    400,
+                    title="Refused",
+                    message=f"{field} holds a character that cannot be stored ({problem}).",
+                )
+    return None
 
 
 @admin.errorhandler(CSRFError)

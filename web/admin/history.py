@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from engine.errors import DomainError
 from projections.history import RESULTS
-from web.admin import admin, not_found, page, signed_in
+from web.admin import admin, not_found, page, query_arg, query_args, signed_in
 
 FILTERS = ("connector", "type", "result", "since", "until", "document")
 
@@ -24,9 +24,9 @@ def _found(per_page: int) -> dict[str, Any]:
     from web.views import history
 
     engine, settings = _deps()
-    args = {name: (request.args.get(name) or "").strip() or None for name in FILTERS}
+    args = {name: query_arg(name) or None for name in FILTERS}
     try:
-        number = int(request.args.get("page") or 1)
+        number = int(query_arg("page") or 1)
     except ValueError:
         number = 0  # refused by the view, with why
     return history(
@@ -42,7 +42,7 @@ def history() -> Any:
     """What happened to each transfer, newest first, filtered as `qbtransfer history` is."""
     engine, _ = _deps()
     context = {
-        "args": request.args,
+        "args": query_args(),
         "results": list(RESULTS),
         "connectors": engine.list_connectors(),
         "found": None,

@@ -12,7 +12,7 @@ from flask import flash, redirect, request, url_for
 from engine.audit import AuditLog, parse_moment
 from engine.errors import DomainError, InvalidValue
 from engine.psa import document_kind
-from web.admin import admin, not_found, page, signed_in
+from web.admin import admin, not_found, page, query_arg, query_args, signed_in
 
 
 def _deps() -> tuple[Any, Any]:
@@ -63,12 +63,16 @@ def inventory(ref: str) -> Any:
 def audit() -> Any:
     """A document's story from the event log, up to a moment if asked."""
     engine, _ = _deps()
-    document = (request.args.get("document") or "").strip()
-    as_of = (request.args.get("as_of") or "").strip()
-    context: dict[str, Any] = {"document": document, "as_of": as_of, "story": None}
-    if not document:
+    shown = query_args()
+    context: dict[str, Any] = {
+        "document": shown.get("document", ""),
+        "as_of": shown.get("as_of", ""),
+        "story": None,
+    }
+    if not context["document"]:
         return page("audit.html", **context)
     try:
+        document, as_of = query_arg("document"), query_arg("as_of")
         kind, sep, psa_id = document.partition(":")
         if not sep or not psa_id.strip():
             raise InvalidValue("name the document as TYPE:ID, for example invoice:INV-5001")

@@ -11,7 +11,7 @@ from flask import flash, redirect, request, url_for
 from engine.errors import DomainError
 from engine.naming import ITEM_NAMING, OVERFLOW_POLICIES
 from engine.psa import document_kind
-from web.admin import actor, admin, not_found, page, signed_in
+from web.admin import actor, admin, not_found, page, query_arg, query_args, signed_in
 
 TYPES = {
     "invoices": "Invoices",
@@ -72,8 +72,12 @@ def assignments(kind: str) -> Any:
             except DomainError as refusal:
                 flash(f"{field[3:]}: {refusal.message}", "error")
         flash(f"{changed} assignment{'' if changed == 1 else 's'} changed.")
-        return redirect(url_for("admin.assignments", kind=kind, search=request.args.get("search")))
-    search = request.args.get("search") or None
+        back = query_args().get("search")
+        return redirect(url_for("admin.assignments", kind=kind, search=back))
+    try:
+        search = query_arg("search") or None
+    except DomainError as refusal:
+        return not_found("Assignments", refusal)
     rows = psa_records(settings, engine, kind, None, search)
     return page(
         "assignments.html",

@@ -3,6 +3,7 @@
     python -m tests.bench handshake [--peer] [--database-url URL]   # big first handshake
     python -m tests.bench transfer [--mixed] [--database-url URL]   # 10,000 invoices
     python -m tests.bench rebuild [--events N] [--database-url URL] # read models from 1 M events
+    python -m tests.bench soak [--sessions 1000]                    # memory and latency over time
     python -m tests.bench notices|lookups|readiness [...]
 
 Each prints its figures as JSON, beside the target (and the peer, where there is one) it is
@@ -22,6 +23,7 @@ BENCHMARKS = {
     "notices": ("tests.bench_notices", "time from a session's end to its e-mail digest"),
     "lookups": ("tests.bench_lookups", "finding a QuickBooks record in the lists read model"),
     "readiness": ("tests.bench_readiness", "the readiness check on 1,000 queued invoices"),
+    "soak": ("tests.bench_soak", "1,000 sessions in a row: memory and latency over time"),
 }
 
 

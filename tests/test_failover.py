@@ -61,3 +61,17 @@ def test_a_killed_workers_read_models_are_taken_over_and_nothing_is_lost_or_doub
         lists.close()
     assert rows == pages.made == 45  # nothing skipped
     assert [d for r in verify(settings, engine) for d in r.differences] == []  # nor doubled
+
+
+def test_the_soak_benchmark_runs_in_a_bounded_form(capsys):
+    """`python -m tests.bench soak` with 30 sessions: each one's invoice is in QuickBooks once
+    (its figures are read in docs/performance.md, never asserted)."""
+    from tests.bench_soak import main
+
+    figures = main(["--sessions", "30", "--block", "10"])
+    assert figures["invoices_in_quickbooks"] == figures["invoices_expected"] == 30
+    assert figures["duplicates"] == 0 and len(figures["blocks"]) == 3
+    assert {"authenticate", "sendRequestXML", "receiveResponseXML"} <= set(
+        figures["blocks"][-1]["p99_ms"]
+    )
+    assert '"last_vs_first"' in capsys.readouterr().out

@@ -42,7 +42,7 @@ SETTINGS = (
     "transfer_cash_advances",
     "company_file",
 )
-_SCAN = 1_000
+SCAN_BATCH = 1_000  # notifications read from the log at a time
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
@@ -246,16 +246,7 @@ class AuditLog:
         return UUID(require_id(ref, self._ids(WebConnector.Created), "web connector"))
 
     def _scan(self, event_class: type, as_of: datetime | None) -> Iterator[Any]:
-        """Every event of one class in the log, in order (the topic is filtered in SQL)."""
-        topics, after = [get_topic(event_class)], 0
-        while batch := self.app.recorder.select_notifications(
-            start=after, limit=_SCAN, topics=topics, inclusive_of_start=False
-        ):
-            for notification in batch:
-                event: Any = self.app.mapper.to_domain_event(notification)
-                if as_of is None or event.timestamp <= as_of:
-                    yield event
-            after = batch[-1].id
+        return (e for e in scan(self.app, event_class) if as_of is None or e.timestamp <= as_of)
 
     def _events(self, originator_id: UUID, as_of: datetime | None) -> list[Any]:
         events: list[Any] = list(self.app.events.get(originator_id))
@@ -271,6 +262,17 @@ class AuditLog:
         by = details.pop("by", None) or details.pop("cleared_by", None)
         by = by or details.pop("issued_by", None)
         return Entry(event.timestamp, subject, type(event).__name__, by, details)
+
+
+def scan(app: Application, event_class: type) -> Iterator[Any]:
+    """Every event of one class in the log, in log order (the topic is filtered in SQL)."""
+    topics, after = [get_topic(event_class)], 0
+    while batch := app.recorder.select_notifications(
+        start=after, limit=SCAN_BATCH, topics=topics, inclusive_of_start=False
+    ):
+        for notification in batch:
+            yield app.mapper.to_domain_event(notification)
+        after = batch[-1].id
 
 
 def parse_moment(text: str, option: str = "--as-of") -> datetime:

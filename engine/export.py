@@ -24,11 +24,9 @@ from eventsourcing.utils import get_topic
 
 from engine.aggregates.mapping import Mapping
 from engine.aggregates.transfer import Transfer
-from engine.audit import plain
+from engine.audit import SCAN_BATCH, plain, scan
 from engine.errors import InvalidValue
 from engine.text import excerpt
-
-_SCAN = 1_000
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ def export_connector(
         with os.fdopen(handle, "wb") as out:
             after = 0
             while batch := app.recorder.select_notifications(
-                start=after, limit=_SCAN, inclusive_of_start=False
+                start=after, limit=SCAN_BATCH, inclusive_of_start=False
             ):
                 for notification in batch:
                     if notification.originator_id not in wanted:
@@ -94,17 +92,11 @@ def export_connector(
 def _aggregates_behind(app: Application, connector_id: UUID) -> set[UUID]:
     """The connector, its mappings, its transfers, their documents, sessions and exchanges."""
     wanted = {connector_id, Mapping.create_id(connector_id)}
-    transfers, after = [], 0
-    topics = [get_topic(Transfer.Queued)]
-    while batch := app.recorder.select_notifications(
-        start=after, limit=_SCAN, topics=topics, inclusive_of_start=False
-    ):
-        for notification in batch:
-            queued: Any = app.mapper.to_domain_event(notification)
-            if queued.connector_id == connector_id:
-                transfers.append(queued.originator_id)
-                wanted |= {queued.originator_id, queued.document_id}
-        after = batch[-1].id
+    transfers = []
+    for queued in scan(app, Transfer.Queued):
+        if queued.connector_id == connector_id:
+            transfers.append(queued.originator_id)
+            wanted |= {queued.originator_id, queued.document_id}
     for transfer_id in transfers:
         for event in app.events.get(transfer_id):
             for name in ("exchange_id", "session_id"):

@@ -75,10 +75,11 @@ def open_view(settings: Settings, name: str, *, shadow: bool = False) -> Any:
     """A read model's view, for queries (and its runner); with `shadow`, a rebuild's copy of
     its tables beside the live ones."""
     model = READ_MODELS[name.lower()]
-    return _open(model, read_model_env(settings), shadow)
+    return open_model_view(model, read_model_env(settings), shadow=shadow)
 
 
-def _open(model: ReadModel, env: dict[str, str], shadow: bool = False) -> Any:
+def open_model_view(model: ReadModel, env: dict[str, str], *, shadow: bool = False) -> Any:
+    """`model`'s view in the database `env` configures (the store's, or another one)."""
     view_class = concrete_view(model.view, env["PERSISTENCE_MODULE"], shadow=shadow)
     factory = InfrastructureFactory.construct(env=Environment(model.name, env))
     try:

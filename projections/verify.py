@@ -10,17 +10,13 @@ models' SQL is the same on both.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import uuid4
 
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.utils import Environment
-
 from engine.application import TransferEngine
 from engine.settings import Settings
-from projections.base import concrete_view
-from projections.runtime import READ_MODELS, open_view
+from projections.runtime import READ_MODELS, open_model_view, open_view
 from projections.writer import apply_pending
 
 
@@ -36,13 +32,7 @@ class Difference:
 
     def as_dict(self) -> dict[str, Any]:
         """For --json."""
-        return {
-            "read_model": self.read_model,
-            "table": self.table,
-            "key": self.key,
-            "stored": self.stored,
-            "rebuilt": self.rebuilt,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -92,8 +82,7 @@ def _in_memory(model: Any) -> Any:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": f"file:qbtransfer-verify-{uuid4().hex}?mode=memory&cache=shared",
     }
-    factory = InfrastructureFactory.construct(env=Environment(model.name, env))
-    return factory.tracking_recorder(concrete_view(model.view, "eventsourcing.sqlite"))
+    return open_model_view(model, env)
 
 
 def _compare(

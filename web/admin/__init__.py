@@ -74,8 +74,11 @@ def _kept_secret(base_dir: Path) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        temporary.write_text(secrets.token_hex(32), encoding="ascii")
-        temporary.chmod(0o600)
+        # Owner-only from its first byte: the key is never readable by others, not even
+        # between writing it and fixing its mode.
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32))
         try:
             os.link(temporary, path)  # never replaces a key another process made meanwhile
         except FileExistsError:

@@ -110,6 +110,8 @@ class TransferEngine(
         self.working_sets = WorkingSets(self.recorder)
         # Told of what each command saved, once it is stored (logs and metrics: web.telemetry).
         self.observers: list[Observer] = []
+        # QBWC signs in with its saved password at every poll (authenticate).
+        self.recently_verified = passwords.RecentlyVerified()
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Store the aggregates' new events, then tell the observers (whose failure must not

@@ -19,6 +19,7 @@ from eventsourcing.persistence import EventStore
 if TYPE_CHECKING:
     from engine.aggregates import Account, User, WebConnector
     from engine.aggregates.mapping import Mapping
+    from engine.passwords import RecentlyVerified
     from engine.ports import PsaCatalog, QuickBooksDirectory, TransferQueue
     from engine.working_sets import WorkingSets
 
@@ -34,6 +35,7 @@ class EngineCore(Protocol):
     queue: TransferQueue | None
     unsnapshotted: Repository[UUID]
     working_sets: WorkingSets
+    recently_verified: RecentlyVerified
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Record every given aggregate's new events together (eventsourcing)."""

@@ -10,6 +10,9 @@ import hashlib
 import hmac
 import secrets
 import string
+import threading
+import time
+from collections import OrderedDict
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,6 +38,42 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         check_password_hash(_DUMMY_HASH, password)
         return False
     return check_password_hash(password_hash, password)
+
+
+class RecentlyVerified:
+    """Passwords verified lately, so that QBWC's polls, which send the same saved password
+    every few minutes, cost a keyed hash instead of a scrypt run each.
+
+    Only a successful verification is remembered, for `ttl` seconds, keyed by an HMAC (with a
+    key that lives in this process only) of the stored hash and the password: a wrong password
+    always costs its scrypt run, and a changed password (a new hash) is never matched by the
+    old one. At most `size` entries are kept, the least recently used dropped first."""
+
+    def __init__(self, ttl: float = 30 * 60, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._key = secrets.token_bytes(32)
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """As `verify_password`, answered from memory when it lately said True."""
+        if not password_hash:
+            return verify_password(password_hash, password)
+        key = hmac.new(self._key, f"{password_hash}\0{password}".encode(), hashlib.sha256).digest()
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is not None and now - seen < self.ttl:
+                self._seen.move_to_end(key)
+                return True
+        if not verify_password(password_hash, password):
+            return False
+        with self._lock:
+            self._seen[key] = now
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        return True
 
 
 def check_password_rules(password: str, *, strong: bool) -> None:

@@ -4,6 +4,8 @@
     python -m tests.bench transfer [--mixed] [--database-url URL]   # 10,000 invoices
     python -m tests.bench rebuild [--events N] [--database-url URL] # read models from 1 M events
     python -m tests.bench soak [--sessions 1000]                    # memory and latency over time
+    python -m tests.bench load [--database-url URL] [--connectors 50] # gunicorn, 50 Web Connectors
+    python -m tests.bench crash [--database-url URL] [--victim web|worker] # a kill at each boundary
     python -m tests.bench notices|lookups|readiness [...]
 
 Each prints its figures as JSON, beside the target (and the peer, where there is one) it is
@@ -24,6 +26,8 @@ BENCHMARKS = {
     "lookups": ("tests.bench_lookups", "finding a QuickBooks record in the lists read model"),
     "readiness": ("tests.bench_readiness", "the readiness check on 1,000 queued invoices"),
     "soak": ("tests.bench_soak", "1,000 sessions in a row: memory and latency over time"),
+    "load": ("tests.bench_load", "many Web Connectors at once on gunicorn: latency per method"),
+    "crash": ("tests.crash", "SIGKILL at every boundary of a session: nothing lost or doubled"),
 }
 
 

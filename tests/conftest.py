@@ -27,6 +27,15 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-proofs",
+        action="store_true",
+        help="run the long proofs whole (every crash boundary, the full load), not their "
+        "bounded CI form",
+    )
+
+
 def _postgres_problem() -> str | None:
     try:
         import psycopg

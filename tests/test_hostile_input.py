@@ -15,6 +15,7 @@ from engine import passwords
 from projections.runtime import fresh_view, rebuild
 from tests.helpers import API_PASSWORD, register_connector, soap_call
 from tests.qbsim import Company
+from tests.test_admin_pages import HOSTILE
 
 NUL = "\x00"
 
@@ -409,3 +410,40 @@ def test_an_id_of_another_kind_is_not_found_not_a_traceback(engine, cli, client,
     )
     assert answer[1:] == ["nvu", "", str(90100 * 60)]
     assert stored(engine)[0] - before[0] <= 2  # the refused authenticate, recorded once
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=lambda v: repr(v[:12]))
+def test_the_audit_the_notices_and_the_email_settings_refuse_hostile_values(
+    engine, cli, client, auth, bad, tmp_path: Path
+):
+    """The surfaces added since the first sweep (the admin pages have theirs in
+    test_admin_pages): a clear refusal, never a traceback or a 500, and the store unchanged."""
+    reg = register_connector(engine)
+    before = stored(engine)
+    for args in (
+        ("audit", "replay", "--document", f"invoice:{bad}"),
+        ("audit", "replay", "--document", bad),
+        ("audit", "replay", "--connector", bad),
+        ("audit", "replay", "--session", bad),
+        ("audit", "replay", "--connector", reg.connector_id, "--as-of", bad),
+        ("audit", "export", "--connector", bad, "--since", "2026-01-01",
+         "--output", str(tmp_path / "a.jsonl")),
+        ("audit", "export", "--connector", reg.connector_id, "--since", bad,
+         "--output", str(tmp_path / "b.jsonl")),
+        ("notices", "list", "--connector", bad),
+        ("connectors", "change", reg.connector_id, "--emails", bad),
+    ):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 2, (args[:3], result.exit_code, result.stderr[-300:])
+        assert "Traceback" not in result.stderr + result.stdout
+        assert len(result.stderr) < 1_000, len(result.stderr)  # an excerpt, not the value
+    assert not (tmp_path / "a.jsonl").exists() and not (tmp_path / "b.jsonl").exists()
+    patch = client.patch(
+        f"/api/v1/connectors/{reg.connector_id}", headers=auth, json={"emails": bad}
+    )
+    json_error(patch, 400)
+    for query in ("connector", "document_id", "document_type", "status", "since"):
+        response = client.get("/api/v1/history", headers=auth, query_string={query: bad})
+        assert response.status_code in (200, 400, 404), (query, response.status_code)
+        assert response.is_json
+    assert stored(engine) == before

@@ -152,6 +152,43 @@ def test_a_good_password_resets_the_count(qb):
     refused(qb, 90509, password="wrong")
 
 
+def test_a_polling_web_connectors_saved_password_is_checked_by_scrypt_once(qb, monkeypatch):
+    from engine import passwords
+
+    runs = []
+    real = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash", lambda *a: runs.append(1) or real(*a))
+    for _ in range(3):
+        ticket = authenticate(qb)[0]
+        qb.call("closeConnection", ticket=ticket)
+    assert len(runs) == 1
+    refused(qb, 90509, password="wrong")  # a wrong one always costs its scrypt run
+    assert len(runs) == 2
+    qb.engine.change_user("qbwc-api", password="a-new-Passw0rd!")
+    refused(qb, 90509)  # the old password, verified a moment ago, is not the new hash's
+    assert authenticate(qb, password="a-new-Passw0rd!")[1] != "nvu"
+
+
+def test_recently_verified_passwords_expire_and_are_bounded(monkeypatch):
+    from engine import passwords
+
+    clock = [1000.0]
+    monkeypatch.setattr(passwords.time, "monotonic", lambda: clock[0])
+    hashes = [passwords.hash_password(f"password-{n}") for n in range(3)]
+    recent = passwords.RecentlyVerified(ttl=60, size=2)
+    runs = []
+    real = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash", lambda *a: runs.append(1) or real(*a))
+    assert [recent.verify(h, f"password-{n}") for n, h in enumerate(hashes)] == [True] * 3
+    assert len(runs) == 3
+    assert recent.verify(hashes[2], "password-2") and len(runs) == 3  # from memory
+    assert recent.verify(hashes[0], "password-0") and len(runs) == 4  # dropped: size 2
+    clock[0] += 61
+    assert recent.verify(hashes[2], "password-2") and len(runs) == 5  # expired
+    assert not recent.verify(hashes[2], "password-0") and len(runs) == 6
+    assert not recent.verify(None, "anything")
+
+
 def test_expired_passwords(qb):
     qb.engine.change_user("qbwc-api", expire_password=True)
     refused(qb, 90509, password="wrong")  # the password is checked first

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 
-from engine import passwords
 from engine.aggregates import Registration, User, WebConnector
 from engine.aggregates.quickbooks_lists import QuickBooksLists
 from engine.aggregates.session import QbwcSession, session_id_for
@@ -32,7 +31,9 @@ class Authentication(SessionSupport):
         """authenticate: [ticket, "" or the company file path, postpone, min-run seconds], or
         [ticket, nvu|none|busy, ...] with the 90xxx code in the last slot for `nvu`. The
         password is checked once, before the command (and its retries under contention) runs,
-        so a burst of guesses costs one scrypt each and every one of them is counted."""
+        so a burst of guesses costs one scrypt each and every one of them is counted; the
+        saved password of a Web Connector that polls is checked from memory once it has been
+        verified (passwords.RecentlyVerified)."""
         return self._authenticate(
             registration_ref, username, self._password_verdict(username, password)
         )
@@ -46,7 +47,7 @@ class Authentication(SessionSupport):
             return None
         if unstorable(password) is not None:
             return False  # no password of ours holds such a character
-        return passwords.verify_password(user.password_hash, password)
+        return self.recently_verified.verify(user.password_hash, password)
 
     @command(attempts=64)
     def _authenticate(

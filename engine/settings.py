@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from engine import sqlite_store
 from engine.errors import ConfigurationError
+from engine.sqlite_store import is_sqlite
 from engine.text import excerpt
 
 DEFAULT_SQLITE_PATH = Path("var") / "qbtransfer.sqlite3"
@@ -42,6 +44,15 @@ class Settings:
     # Signs the admin pages' session cookies; unset, one is made and kept in var/ (every
     # process of one machine shares it; several machines need this set, the same on each).
     secret_key: str | None = field(default=None, repr=False)
+    # SQLite's page cache per connection, in KiB (None: SQLite's own 2 MB); see for_serving.
+    page_cache_kib: int | None = None
+
+    def for_serving(self) -> Settings:
+        """These settings for a process that lives long (serve, worker, the web app): its
+        SQLite connections keep small page caches, so its memory stays flat."""
+        if self.page_cache_kib is not None:
+            return self
+        return replace(self, page_cache_kib=sqlite_store.LONG_LIVED_PAGE_CACHE_KIB)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,12 +127,14 @@ class Settings:
         """The eventsourcing environment for `DATABASE_URL`, with compression on."""
         env = database_env(self.database_url, self.base_dir)
         env["COMPRESSOR_TOPIC"] = "engine.compression:FastZlibCompressor"
+        if self.page_cache_kib is not None and is_sqlite(env):
+            env[sqlite_store.PAGE_CACHE_KEY] = str(self.page_cache_kib)
         return env
 
     def describe_database(self) -> str:
         """A human description of the store, without any password."""
         env = database_env(self.database_url, self.base_dir)
-        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        if is_sqlite(env):
             return f"SQLite {env['SQLITE_DBNAME']}"
         return (
             f"PostgreSQL {env['POSTGRES_USER']}@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
@@ -176,7 +189,7 @@ def database_env(database_url: str | None, base_dir: Path) -> dict[str, str]:
 
 def _sqlite_env(path: Path) -> dict[str, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    return {"PERSISTENCE_MODULE": sqlite_store.MODULE, "SQLITE_DBNAME": str(path)}
 
 
 def read_model_path(event_store: str, read_model: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from engine.application import TransferEngine
 from engine.errors import DomainError
 from engine.settings import read_model_path
+from engine.sqlite_store import is_sqlite
 
 
 class ReadModelLagging(DomainError):
@@ -120,7 +121,7 @@ class AdvisoryLock:
 def lock_for(engine: TransferEngine, name: str, kind: str) -> Lock:
     """The `kind` ("writer" or "runner") lock of the read model `name` of `engine`'s store."""
     env = engine.env
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+    if is_sqlite(env):
         return FileLock(f"{read_model_path(env['SQLITE_DBNAME'], name)}.{kind}.lock")
     scope = f"qbtransfer:{env['POSTGRES_DBNAME']}/{env['POSTGRES_SCHEMA']}/{name.lower()}/{kind}"
     key = int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big", signed=True)

@@ -15,6 +15,7 @@ from eventsourcing.utils import Environment
 
 from engine.application import TransferEngine
 from engine.settings import Settings, read_model_path
+from engine.sqlite_store import is_sqlite
 from projections.base import concrete_view
 from projections.history import HistoryProjection, HistoryView
 from projections.locks import holding, lock_for
@@ -63,7 +64,7 @@ READ_MODELS = {
 def read_model_env(settings: Settings) -> dict[str, str]:
     """The event store's environment plus each read model's own SQLite file."""
     env = settings.eventstore_env()
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+    if is_sqlite(env):
         for model in READ_MODELS.values():
             env[f"{model.name.upper()}_SQLITE_DBNAME"] = read_model_path(
                 env["SQLITE_DBNAME"], model.name

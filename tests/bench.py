@@ -6,6 +6,7 @@
     python -m tests.bench soak [--sessions 1000]                    # memory and latency over time
     python -m tests.bench load [--database-url URL] [--connectors 50] # gunicorn, 50 Web Connectors
     python -m tests.bench crash [--database-url URL] [--victim web|worker] # a kill at each boundary
+    python -m tests.bench failover [--database-url URL]             # a standby worker takes over
     python -m tests.bench notices|lookups|readiness [...]
 
 Each prints its figures as JSON, beside the target (and the peer, where there is one) it is
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "soak": ("tests.bench_soak", "1,000 sessions in a row: memory and latency over time"),
     "load": ("tests.bench_load", "many Web Connectors at once on gunicorn: latency per method"),
     "crash": ("tests.crash", "SIGKILL at every boundary of a session: nothing lost or doubled"),
+    "failover": ("tests.bench_failover", "a killed worker's standby takes over: how soon"),
 }
 
 

@@ -112,6 +112,11 @@ def web_connector(connector: Connector, args: argparse.Namespace, ready, start, 
     for sim in sims:
         sim.timings.clear()
     outcomes: list[list[str]] = [[] for _ in sims]
+    # Each call's time, by phase: the first update (cold caches, the invoices) or the polls.
+    phases: dict[str, dict[str, list[float]]] = {
+        "first": defaultdict(list),
+        "later": defaultdict(list),
+    }
     holding = threading.Event()
 
     def updates(index: int) -> None:
@@ -123,6 +128,10 @@ def web_connector(connector: Connector, args: argparse.Namespace, ready, start, 
                 time.sleep(args.interval)
             result = sim.run()
             outcomes[index].append(result.outcome)
+            phase = phases["first" if number == 0 else "later"]
+            for method, values in sim.timings.items():
+                phase[method] += values
+            sim.timings.clear()
 
     if len(sims) > 1:
         # The first machine's first update pauses inside its session (QuickBooks being slow
@@ -143,12 +152,8 @@ def web_connector(connector: Connector, args: argparse.Namespace, ready, start, 
     for thread in threads:
         thread.join()
     guids = [t["ExternalGUID"] for t in company.txns["Invoice"].values()]
-    timings: dict[str, list[float]] = defaultdict(list)
-    for sim in sims:
-        for method, values in sim.timings.items():
-            timings[method] += values
     results.put({"name": connector.name, "outcomes": outcomes, "guids": guids,
-                 "timings": dict(timings)})  # fmt: skip
+                 "timings": {k: dict(v) for k, v in phases.items()}})  # fmt: skip
 
 
 def _spawn(settings: Settings, workers: int, port: int) -> list[subprocess.Popen]:
@@ -197,6 +202,23 @@ def _cpu_by_role(web_pid: int, worker_pid: int, clients: set[int]) -> dict[str, 
     return dict(used)
 
 
+def _log_size(settings: Settings) -> tuple[int, int]:
+    """The event log's length and its stored bytes (compressed, as stored)."""
+    from engine.application import TransferEngine
+
+    engine = TransferEngine(env=settings.eventstore_env())
+    try:
+        count = size = 0
+        start = 1
+        while batch := engine.recorder.select_notifications(start=start, limit=10_000):
+            count += len(batch)
+            size += sum(len(n.state) for n in batch)
+            start = batch[-1].id + 1
+        return count, size
+    finally:
+        engine.close()
+
+
 def _caught_up(settings: Settings, timeout: float = 120.0) -> None:
     from engine.application import TransferEngine
 
@@ -238,8 +260,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             engine.close()
         _caught_up(settings)
+        log_before = _log_size(settings)
         clients = {child.pid for child in children if child.pid}
         roles = (processes[0].pid, processes[1].pid, clients)
+        idle = {}
+        if args.idle:  # what the processes cost with no Web Connector calling
+            idle_before = _cpu_by_role(*roles)
+            time.sleep(args.idle)
+            idle_after = _cpu_by_role(*roles)
+            idle = {k: round((idle_after[k] - idle_before.get(k, 0)) / args.idle, 3)
+                    for k in idle_after if not k.startswith("simulated")}  # fmt: skip
         cpu_before = _cpu_by_role(*roles)
         started = time.perf_counter()
         start.set()
@@ -247,6 +277,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         wall = time.perf_counter() - started
         cpu_after = _cpu_by_role(*roles)
         cpu = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 1) for k in cpu_after}
+        _caught_up(settings)
+        log_after = _log_size(settings)
         for child in children:
             child.join(30)
     finally:
@@ -259,16 +291,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures["server_cpu_ms_per_update"] = round(
         1000 * sum(v for k, v in cpu.items() if not k.startswith("simulated")) / updates, 1
     )
+    figures["cpu_ms_per_update"] = {k: round(1000 * v / updates, 1) for k, v in cpu.items()}
+    if idle:
+        figures["idle_cpu_s_per_s"] = idle
+        figures["marginal_cpu_ms_per_update"] = {
+            k: round(1000 * (cpu.get(k, 0) - idle[k] * figures["wall_s"]) / updates, 1)
+            for k in idle
+        }
+    figures["events_per_update"] = round((log_after[0] - log_before[0]) / updates, 1)
+    figures["stored_kb_per_update"] = round((log_after[1] - log_before[1]) / 1024 / updates, 2)
     return figures
 
 
 def _figures(args, settings, gathered, firsts, wall) -> dict[str, Any]:
     timings: dict[str, list[float]] = defaultdict(list)
+    by_phase: dict[str, dict[str, list[float]]] = {"first": defaultdict(list),
+                                                   "later": defaultdict(list)}  # fmt: skip
     outcomes: Counter[str] = Counter()
     pair_busy, duplicates, landed = [], 0, 0
     for result in gathered:
-        for method, values in result["timings"].items():
-            timings[method] += values
+        for phase, methods_timed in result["timings"].items():
+            for method, values in methods_timed.items():
+                timings[method] += values
+                by_phase[phase][method] += values
         for machine in result["outcomes"]:
             outcomes.update(machine)
         if len(result["outcomes"]) > 1:
@@ -285,6 +330,10 @@ def _figures(args, settings, gathered, firsts, wall) -> dict[str, Any]:
         }
         for method, values in sorted(timings.items())
     }
+    for method, numbers in methods.items():
+        for phase, timed in by_phase.items():
+            if timed.get(method):
+                numbers[f"{phase}_update_p99_ms"] = round(1000 * percentile(timed[method], 0.99), 1)
     worst = max(m["p99_ms"] for m in methods.values())
     return {
         "database": settings.describe_database(),
@@ -319,6 +368,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--sessions", type=int, default=10, help="updates per Web Connector")
     parser.add_argument("--invoices", type=int, default=20, help="per connector")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn's")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.0,
+        help="seconds of measuring the processes with no Web Connector first",
+    )
     parser.add_argument(
         "--spread",
         type=float,

@@ -52,6 +52,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def open_files(pid: int) -> int:
+    """How many file descriptors a process holds (connections, database files)."""
+    return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -132,6 +137,7 @@ def _block(number: int, sim: TimedSim, pid: int) -> dict:
     return {
         "after_session": number,
         "server_rss_mb": round(rss_mb(pid), 1),
+        "server_open_files": open_files(pid),
         "p50_ms": {m: round(1000 * statistics.median(v), 1) for m, v in sim.timings.items()},
         "p99_ms": {m: round(1000 * percentile(v, 0.99), 1) for m, v in sim.timings.items()},
     }

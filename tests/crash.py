@@ -171,6 +171,10 @@ class CrashingSim(WebConnectorSim):
         self.processes, self.at = processes, at
         self.made = 0  # SOAP calls so far, over every update
         self.methods: list[str] = []
+        # The receiveResponseXML calls that answer a message adding something to QuickBooks:
+        # before them, QuickBooks has applied it and the server has not recorded it.
+        self.after_adds: list[int] = []
+        self._request = ""
 
     def _call(self, method: str, **params: object):  # type: ignore[no-untyped-def]
         self.made += 1
@@ -179,7 +183,11 @@ class CrashingSim(WebConnectorSim):
         assert not hit or self.at is None or self.at.method == method, "the session changed"
         if hit and self.at is not None and self.at.side == "before":
             self.processes.kill()
+        if method == "receiveResponseXML" and "AddRq" in self._request:
+            self.after_adds.append(self.made)
         answer = super()._call(method, **params)
+        if method == "sendRequestXML":
+            self._request = answer or ""
         if hit and self.at is not None and self.at.side == "after" and self.processes.kill():
             raise TransportError(
                 "The underlying connection was closed: the connection was closed unexpectedly."
@@ -196,8 +204,10 @@ class Outcome:
     quickbooks: dict[str, int] = field(default_factory=dict)  # transactions by type
     duplicates: int = 0  # transactions sharing an ExternalGUID
     transfers: dict[str, int] = field(default_factory=dict)  # "kind status" -> count
+    verified: int = 0  # transfers found in QuickBooks after their answer was lost
     differences: list[str] = field(default_factory=list)  # read models against the log
     kills: int = 0  # how many times the victim was killed (one, unless no boundary was set)
+    after_adds: list[int] = field(default_factory=list)  # CrashingSim.after_adds, first update
     seconds: float = 0.0
 
     def problems(self, expected: Outcome) -> list[str]:
@@ -240,6 +250,7 @@ def run_once(database_url: str | None, victim: str, at: Boundary | None, workdir
         first = sim.run()
         outcome.runs.append(first.outcome)
         first_methods = list(sim.methods)
+        outcome.after_adds = list(sim.after_adds)
         processes.start()  # QBWC's next update finds the server restarted
         for _ in range(MAX_RUNS):
             _wait_caught_up(shop.settings)
@@ -298,6 +309,7 @@ def _inspect(shop: Shop, outcome: Outcome) -> None:
     finally:
         view.close()
     outcome.transfers = _settled({f"{r['kind']} {r['status']}": r["n"] for r in rows})
+    outcome.verified = sum(r["n"] for r in rows if r["status"] == "verified")
     engine = TransferEngine(env=shop.settings.eventstore_env())
     try:
         for report in verify(shop.settings, engine):
@@ -350,7 +362,7 @@ def main(argv: list[str] | None = None) -> dict:
         with fresh_store(args.database_url) as (url, workdir):
             outcome, _ = run_once(url, args.victim, at, workdir)
         runs.append({"at": str(at), "runs": outcome.runs, "problems": outcome.problems(expected),
-                     "seconds": outcome.seconds})  # fmt: skip
+                     "verified": outcome.verified, "seconds": outcome.seconds})  # fmt: skip
         print(json.dumps(runs[-1]), flush=True)
     figures = {
         "database": "postgresql" if args.database_url else "sqlite",
@@ -359,6 +371,8 @@ def main(argv: list[str] | None = None) -> dict:
         "calls_in_the_session": len(methods),
         "expected": {"quickbooks": expected.quickbooks, "transfers": expected.transfers},
         "with_problems": sum(1 for r in runs if r["problems"]),
+        "with_a_lost_answer_verified": sum(1 for r in runs if r["verified"]),
+        "updates_to_settle": dict(Counter(len(r["runs"]) - 1 for r in runs)),
         "seconds": round(sum(r["seconds"] for r in runs), 1),
     }
     print(json.dumps(figures, indent=1))

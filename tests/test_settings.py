@@ -12,7 +12,7 @@ from engine.settings import Settings, database_env
 
 def test_unset_means_the_embedded_sqlite_file_created_on_first_use(tmp_path: Path):
     env = database_env(None, tmp_path)
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["PERSISTENCE_MODULE"] == "engine.sqlite_store:BoundedCacheSQLiteFactory"
     assert env["SQLITE_DBNAME"] == str(tmp_path / "var" / "qbtransfer.sqlite3")
     assert "APPLICATION_RECORDER_TOPIC" not in env  # the library's own recorder
     assert (tmp_path / "var").is_dir()
@@ -67,3 +67,32 @@ def test_public_url_and_port_from_the_environment():
     assert Settings.from_env({"PORT": "9000"}).effective_public_url == "http://localhost:9000"
     with pytest.raises(ConfigurationError, match="PORT"):
         Settings.from_env({"PORT": "nine"})
+
+
+def test_a_serving_process_bounds_sqlites_page_caches_and_a_command_keeps_the_default(
+    tmp_path: Path,
+):
+    from engine import sqlite_store
+    from projections.runtime import READ_MODELS, open_view
+    from web.bootstrap import bootstrap
+
+    def caches(settings: Settings) -> set[int]:
+        engine = bootstrap(settings)
+        try:
+            with engine.recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute("PRAGMA cache_size")
+                found = {cursor.fetchone()[0]}
+            for name in READ_MODELS:
+                view = open_view(settings, name)
+                try:
+                    found.add(view.query("PRAGMA cache_size")[0]["cache_size"])
+                finally:
+                    view.close()
+        finally:
+            engine.close()
+        return found
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}", base_dir=tmp_path)
+    assert caches(settings.for_serving()) == {-sqlite_store.LONG_LIVED_PAGE_CACHE_KIB}
+    assert caches(settings) == {-2000}  # SQLite's default, for a rebuild's speed
+    assert settings.for_serving().for_serving() == settings.for_serving()

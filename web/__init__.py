@@ -26,7 +26,7 @@ TELEMETRY_KEY = "qbtransfer.telemetry"
 def create_app(settings: Settings | None = None, engine: TransferEngine | None = None) -> Flask:
     """Build the Flask app. The engine is created lazily, once per process, so gunicorn workers
     never inherit an open database pool across fork()."""
-    settings = settings or Settings.from_env()
+    settings = (settings or Settings.from_env()).for_serving()
     app = Flask(__name__)
     app.config["QBTRANSFER_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024  # QBWC's own post limit

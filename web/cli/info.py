@@ -7,6 +7,7 @@ from importlib.metadata import version
 import click
 
 from engine.settings import Settings
+from engine.sqlite_store import is_sqlite
 from projections.runtime import READ_MODELS, read_model_status
 from web.cli.common import emit, engine, json_option
 from web.database import masked_url, sqlite_path, store_stats
@@ -31,7 +32,7 @@ def info(as_json):
             READ_MODELS[name].name: read_model_status(settings, app, name) for name in READ_MODELS
         }
         head = app.recorder.max_notification_id() or 0
-    sqlite = settings.eventstore_env()["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    sqlite = is_sqlite(settings.eventstore_env())
     result = {
         "version": version("qbtransfer"),
         "database": settings.describe_database(),

@@ -25,7 +25,7 @@ def serve(host, port):
     settings = Settings.from_env()
     # The default AppURL (localhost) must reach this very process: it carries --port.
     port = port or settings.port
-    settings = dataclasses.replace(settings, port=port)
+    settings = dataclasses.replace(settings, port=port).for_serving()
     engine = bootstrap(settings, announce=lambda: click.echo(new_store_notice(settings), err=True))
     app = create_app(settings, engine=engine)
     background = start_background(settings)
@@ -50,7 +50,7 @@ def worker():
     from web import logs
     from web.background import start_background
 
-    settings = Settings.from_env()
+    settings = Settings.from_env().for_serving()
     logs.configure(settings)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

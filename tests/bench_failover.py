@@ -22,7 +22,7 @@ from engine.settings import Settings
 from projections.runtime import READ_MODELS
 from projections.writer import runner_alive
 from tests.crash import fresh_store
-from tests.test_failover import caught_up
+from tests.helpers import read_models_at_head
 from tests.test_rebuild import Pages
 from tests.test_scheduler import _wait_for_line, _worker
 from web.bootstrap import bootstrap
@@ -52,7 +52,7 @@ def trial(database_url: str | None) -> dict[str, float]:
             pages.add(5)
             assert _wait_for_line(second, "scheduler active", LIMIT_S), "no scheduler took over"
             scheduler = time.monotonic() - killed
-            while not caught_up(settings, engine):
+            while not read_models_at_head(settings, engine):
                 assert time.monotonic() - killed < LIMIT_S, "no worker took the read models over"
                 time.sleep(0.05)
             return {"scheduler_s": round(scheduler, 2),

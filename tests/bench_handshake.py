@@ -26,9 +26,15 @@ from typing import Any
 from uuid import UUID
 
 from engine.application import TransferEngine
-from engine.settings import Settings
 from projections.runtime import open_view
-from tests.helpers import API_PASSWORD, free_port, register_connector, serving, wait_for
+from tests.helpers import (
+    API_PASSWORD,
+    free_port,
+    local_settings,
+    register_connector,
+    serving,
+    wait_for,
+)
 from tests.qbsim import Company
 from tests.qbsim.webconnector import RunResult, WebConnectorSim
 
@@ -112,10 +118,9 @@ def _measure(
 
 def _qbtransfer(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="qbt-bench-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'events.sqlite3'}"
-    port = free_port()
-    public = f"http://localhost:{port}"
-    settings = Settings(database_url=database_url, public_url=public, port=port, base_dir=workdir)
+    settings = local_settings(workdir, args.database_url)
+    database_url, port = settings.database_url or "", settings.port
+    public = settings.public_url or ""
     engine = TransferEngine(env=settings.eventstore_env())
     reg = register_connector(engine, public_url=public)
     company = _company(args)

@@ -22,8 +22,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,14 +31,21 @@ from pathlib import Path
 from typing import Any
 
 from engine.settings import Settings
-from projections.runtime import READ_MODELS, read_model_status
 from tests.bench_soak import TimedSim, percentile
 from tests.bench_transfers import psa_file
-from tests.helpers import API_PASSWORD, demo_company, free_port, register_connector, wait_for
+from tests.crash import Processes
+from tests.helpers import (
+    API_PASSWORD,
+    demo_company,
+    local_settings,
+    log_size,
+    process_env,
+    register_connector,
+    wait_read_models_at_head,
+)
 from web.bootstrap import bootstrap
 
 TARGET_P99_MS = 250.0
-REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,12 @@ class Connector:
     offset: float  # seconds after the start its Web Connectors' first update begins
 
 
-def prepare(args: argparse.Namespace, settings: Settings, port: int):
+def prepare(args: argparse.Namespace, settings: Settings):
     """The store: `args.connectors` connectors, each with its own API user, organization and
     invoices (not yet ready), the first `args.pairs` with a second .qwc; their first updates
     spread evenly over `args.spread` seconds. Returns (connectors, the PSA file)."""
     engine = bootstrap(settings)
-    public = f"http://localhost:{port}"
+    port, public = settings.port, settings.public_url
     try:
         connectors, ids = [], []
         for n in range(args.connectors):
@@ -156,25 +161,6 @@ def web_connector(connector: Connector, args: argparse.Namespace, ready, start, 
                  "timings": {k: dict(v) for k, v in phases.items()}})  # fmt: skip
 
 
-def _spawn(settings: Settings, workers: int, port: int) -> list[subprocess.Popen]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "PUBLIC_URL": settings.public_url or "",
-        "QBTRANSFER_HOME": str(settings.base_dir),
-        "PYTHONPATH": str(REPO),
-    }
-    run = {"cwd": settings.base_dir, "env": env, "stdout": subprocess.DEVNULL,
-           "stderr": subprocess.DEVNULL}  # fmt: skip
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "web:create_app()"], **run,
-    )  # fmt: skip
-    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"], **run)
-    wait_for(f"http://127.0.0.1:{port}/healthz")
-    return [web, worker]
-
-
 def _cpu_by_role(web_pid: int, worker_pid: int, clients: set[int]) -> dict[str, float]:
     """CPU seconds used so far by each role's processes, from /proc (Linux)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -203,45 +189,27 @@ def _cpu_by_role(web_pid: int, worker_pid: int, clients: set[int]) -> dict[str, 
 
 
 def _log_size(settings: Settings) -> tuple[int, int]:
-    """The event log's length and its stored bytes (compressed, as stored)."""
     from engine.application import TransferEngine
 
     engine = TransferEngine(env=settings.eventstore_env())
     try:
-        count = size = 0
-        start = 1
-        while batch := engine.recorder.select_notifications(start=start, limit=10_000):
-            count += len(batch)
-            size += sum(len(n.state) for n in batch)
-            start = batch[-1].id + 1
-        return count, size
+        return log_size(engine)
     finally:
         engine.close()
 
 
-def _caught_up(settings: Settings, timeout: float = 120.0) -> None:
-    from engine.application import TransferEngine
-
-    engine = TransferEngine(env=settings.eventstore_env())
-    try:
-        deadline = time.monotonic() + timeout
-        while any(read_model_status(settings, engine, n)["lag"] for n in READ_MODELS):
-            if time.monotonic() > deadline:
-                raise SystemExit("the worker's read models did not catch up")
-            time.sleep(0.1)
-    finally:
-        engine.close()
+def _caught_up(settings: Settings) -> None:
+    if not wait_read_models_at_head(settings, timeout=120.0):
+        raise SystemExit("the worker's read models did not catch up")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The load, start to finish; its figures."""
-    workdir = Path(tempfile.mkdtemp(prefix="qbt-load-"))
-    port = free_port()
-    url = args.database_url or f"sqlite:///{workdir / 'events.sqlite3'}"
-    settings = Settings(database_url=url, public_url=f"http://localhost:{port}", port=port,
-                        base_dir=workdir)  # fmt: skip
-    connectors, data = prepare(args, settings, port)
-    processes = _spawn(settings, args.workers, port)
+    settings = local_settings(Path(tempfile.mkdtemp(prefix="qbt-load-")), args.database_url)
+    connectors, data = prepare(args, settings)
+    env = process_env(settings, PUBLIC_URL=settings.public_url or "")
+    processes = Processes(settings, env, "worker", web_workers=args.workers)  # the Procfile's
+    processes.start()
     context = multiprocessing.get_context("spawn")  # no fork of open pools or threads
     ready, results, start = context.Queue(), context.Queue(), context.Event()
     children = [
@@ -262,7 +230,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _caught_up(settings)
         log_before = _log_size(settings)
         clients = {child.pid for child in children if child.pid}
-        roles = (processes[0].pid, processes[1].pid, clients)
+        assert processes.web is not None and processes.worker is not None
+        roles = (processes.web.pid, processes.worker.pid, clients)
         idle = {}
         if args.idle:  # what the processes cost with no Web Connector calling
             idle_before = _cpu_by_role(*roles)
@@ -282,9 +251,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for child in children:
             child.join(30)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(30)
+        processes.stop()
     figures = _figures(args, settings, gathered, firsts, wall)
     figures["cpu_s"] = cpu
     updates = sum(figures["updates"].values())

@@ -21,8 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine.application import TransferEngine
-from engine.settings import Settings
-from tests.helpers import API_PASSWORD, demo_company, free_port, register_connector, serving
+from tests.helpers import API_PASSWORD, demo_company, local_settings, register_connector, serving
 from tests.qbsim.webconnector import WebConnectorSim
 from tests.test_transfers_invoices import DEMO
 
@@ -69,10 +68,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="qbt-soak-"))
-    url = args.database_url or f"sqlite:///{workdir / 'events.sqlite3'}"
-    port = free_port()
-    public = f"http://localhost:{port}"
-    settings = Settings(database_url=url, public_url=public, port=port, base_dir=workdir)
+    settings = local_settings(workdir, args.database_url)
+    url, port, public = settings.database_url or "", settings.port, settings.public_url or ""
     engine = TransferEngine(env=settings.eventstore_env())
     reg = register_connector(engine, public_url=public)
     engine.import_psa(DEMO, by="soak")

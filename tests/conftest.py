@@ -12,7 +12,6 @@ import io
 import json
 import os
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,17 +65,12 @@ def postgres_or_skip() -> None:
 
 @contextlib.contextmanager
 def postgres_schema() -> Iterator[str]:
-    """A fresh schema in the test database; yields a DATABASE_URL pointing at it."""
-    import psycopg
+    """A fresh schema in the test database; yields a DATABASE_URL pointing at it (with a
+    small pool: a test opens many engines)."""
+    from tests.helpers import fresh_schema
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_dsn(POSTGRES_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{_dsn(POSTGRES_URL)}?schema={schema}&pool_size=1&max_overflow=4"
-    finally:
-        with psycopg.connect(_dsn(POSTGRES_URL), autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema(POSTGRES_URL) as url:
+        yield f"{url}&pool_size=1&max_overflow=4"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -32,9 +32,17 @@ from pathlib import Path
 
 from engine.aggregates.transfer import PENDING, UNSURE
 from engine.settings import Settings
-from projections.runtime import READ_MODELS, open_view, read_model_status
+from projections.runtime import open_view
 from projections.verify import verify
-from tests.helpers import API_PASSWORD, Registered, free_port, wait_for
+from tests.helpers import (
+    API_PASSWORD,
+    Registered,
+    fresh_schema,
+    local_settings,
+    process_env,
+    wait_for,
+    wait_read_models_at_head,
+)
 from tests.qbsim.company import Company
 from tests.qbsim.soap import TransportError
 from tests.qbsim.webconnector import WebConnectorSim
@@ -49,7 +57,6 @@ MAPPINGS = (
 )
 UNSETTLED = tuple(sorted(PENDING | UNSURE))  # still to go, or gone with no answer recorded
 MAX_RUNS = 12  # updates after the crash before a transfer still pending counts as stuck
-REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -74,11 +81,9 @@ class Shop:
     env: dict[str, str]
 
 
-def prepare(database_url: str | None, workdir: Path, port: int) -> Shop:
+def prepare(database_url: str | None, workdir: Path) -> Shop:
     """The store and the simulated company, before the session to be interrupted."""
-    public = f"http://localhost:{port}"
-    url = database_url or f"sqlite:///{workdir / 'events.sqlite3'}"
-    settings = Settings(database_url=url, public_url=public, port=port, base_dir=workdir)
+    settings = local_settings(workdir, database_url)
     engine, reg, company = synced_demo(settings)
     try:
         engine.import_psa(DEMO, by="crash")
@@ -90,22 +95,19 @@ def prepare(database_url: str | None, workdir: Path, port: int) -> Shop:
         caught_up(engine, settings)
     finally:
         engine.close()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PUBLIC_URL": public,
-        "QBTRANSFER_HOME": str(workdir),
-        "PYTHONPATH": str(REPO),
-    }
+    env = process_env(settings, PUBLIC_URL=settings.public_url or "")
     return Shop(settings, reg, company, env)
 
 
 class Processes:
-    """The server's processes for one shop: `serve` alone, or gunicorn and a worker."""
+    """A store's server processes: `serve` alone when the web process is the victim, else
+    gunicorn (`web_workers` of them) and a worker, as the Procfile runs them."""
 
-    def __init__(self, shop: Shop, victim: str) -> None:
-        self.shop, self.victim = shop, victim
-        self.port = shop.settings.port
+    def __init__(
+        self, settings: Settings, env: dict[str, str], victim: str, web_workers: int = 2
+    ) -> None:
+        self.settings, self.env, self.victim = settings, env, victim
+        self.port, self.web_workers = settings.port, web_workers
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self.kills = 0
@@ -113,8 +115,8 @@ class Processes:
     def _spawn(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", *args],
-            cwd=self.shop.settings.base_dir,
-            env=self.shop.env,
+            cwd=self.settings.base_dir,
+            env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -128,7 +130,8 @@ class Processes:
         else:
             if self.web is None:
                 self.web = self._spawn(
-                    "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+                    "gunicorn", "--workers", str(self.web_workers),
+                    "--bind", f"127.0.0.1:{self.port}",
                     "web:create_app()",
                 )  # fmt: skip
             if self.worker is None:
@@ -236,9 +239,9 @@ def run_once(database_url: str | None, victim: str, at: Boundary | None, workdir
     """The session interrupted at `at` (None: not at all), then QBWC's further updates until
     nothing is left: (what it left, the first update's SOAP methods)."""
     started = time.perf_counter()
-    port = free_port()
-    shop = prepare(database_url, workdir, port)
-    processes = Processes(shop, victim)
+    shop = prepare(database_url, workdir)
+    port = shop.settings.port
+    processes = Processes(shop.settings, shop.env, victim)
     outcome = Outcome(at)
     try:
         processes.start()
@@ -253,10 +256,11 @@ def run_once(database_url: str | None, victim: str, at: Boundary | None, workdir
         outcome.after_adds = list(sim.after_adds)
         processes.start()  # QBWC's next update finds the server restarted
         for _ in range(MAX_RUNS):
-            _wait_caught_up(shop.settings)
+            # QBWC's own pause between updates: the server's runners apply what was stored.
+            wait_read_models_at_head(shop.settings)
             result = sim.run()
             outcome.runs.append(result.outcome)
-            if _wait_caught_up(shop.settings) and not _pending(shop.settings):
+            if wait_read_models_at_head(shop.settings) and not _pending(shop.settings):
                 break
     finally:
         outcome.kills = processes.kills
@@ -264,23 +268,6 @@ def run_once(database_url: str | None, victim: str, at: Boundary | None, workdir
     _inspect(shop, outcome)
     outcome.seconds = round(time.perf_counter() - started, 2)
     return outcome, first_methods
-
-
-def _wait_caught_up(settings: Settings, timeout: float = 20.0) -> bool:
-    """Wait for the server's runners to apply everything stored (QBWC's own pause between
-    updates): whether they had nothing left to apply."""
-    from engine.application import TransferEngine
-
-    engine = TransferEngine(env=settings.eventstore_env())
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(read_model_status(settings, engine, n)["lag"] == 0 for n in READ_MODELS):
-                return True
-            time.sleep(0.05)
-        return False
-    finally:
-        engine.close()
 
 
 def _pending(settings: Settings) -> int:
@@ -334,19 +321,8 @@ def fresh_store(database_url: str | None) -> Iterator[tuple[str | None, Path]]:
     if database_url is None:
         yield None, workdir
         return
-    import uuid
-
-    import psycopg
-
-    base = database_url.split("?")[0]
-    schema = f"crash_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base}?schema={schema}", workdir
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema(database_url) as url:
+        yield url, workdir
 
 
 def main(argv: list[str] | None = None) -> dict:

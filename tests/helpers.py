@@ -17,6 +17,7 @@ from lxml import etree
 
 from engine.application import TransferEngine
 from engine.errors import NotFound
+from engine.settings import Settings
 from tests.qbsim.soap import envelope, parse_result
 from web.qbwc import TNS
 
@@ -168,6 +169,85 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def local_settings(workdir: Path, database_url: str | None = None) -> Settings:
+    """Settings for a server of this machine on a free port (SQLite in `workdir` unless
+    `database_url` says otherwise), reached at http://localhost:PORT."""
+    port = free_port()
+    return Settings(
+        database_url=database_url or f"sqlite:///{workdir / 'events.sqlite3'}",
+        public_url=f"http://localhost:{port}",
+        port=port,
+        base_dir=workdir,
+    )
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `qbtransfer` process (serve, worker, gunicorn) on `settings`'s
+    store, with `extra` (PUBLIC_URL, say) on top."""
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url or "",
+        "QBTRANSFER_HOME": str(settings.base_dir),
+        "PYTHONPATH": str(REPO),
+        **extra,
+    }
+
+
+def read_models_at_head(settings: Settings, engine: TransferEngine) -> bool:
+    """Whether every read model has applied every event stored (whoever runs them)."""
+    from projections.runtime import READ_MODELS, read_model_status
+
+    return all(read_model_status(settings, engine, name)["lag"] == 0 for name in READ_MODELS)
+
+
+def wait_read_models_at_head(settings: Settings, timeout: float = 20.0) -> bool:
+    """Wait, up to `timeout` seconds, for the read models of another process to reach the
+    log's head: whether they did."""
+    engine = TransferEngine(env=settings.eventstore_env())
+    try:
+        deadline = time.monotonic() + timeout
+        while not read_models_at_head(settings, engine):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+    finally:
+        engine.close()
+
+
+@contextlib.contextmanager
+def fresh_schema(base_url: str) -> Iterator[str]:
+    """A fresh schema in the PostgreSQL database `base_url` names, dropped afterwards; yields
+    a DATABASE_URL pointing at it."""
+    import uuid
+
+    import psycopg
+
+    base = base_url.split("?", 1)[0]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{base}?schema={schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def log_size(engine: TransferEngine) -> tuple[int, int]:
+    """How many events the store holds, and their bytes (compressed, as stored)."""
+    count = size = 0
+    start = 1
+    while batch := engine.recorder.select_notifications(start=start, limit=10_000):
+        count += len(batch)
+        size += sum(len(n.state) for n in batch)
+        start = batch[-1].id + 1
+    return count, size
 
 
 def wait_for(url: str, timeout: float = 20.0) -> int:

@@ -361,7 +361,9 @@ def test_naming_assignments_and_queues_pages(shop, web_app, engine):
     assert engine.get_transfer("invoice", psa_id, reg.connector_id)["status"] == "requeued"
 
 
-def test_sessions_inventory_audit_and_read_model_pages(shop, web_app, engine):
+def after_a_session(shop, web_app, engine):
+    """The shop's invoices transferred by one QBWC session: an admin's client, and the
+    session's id as the sessions page links it."""
     from tests.test_transfers_invoices import caught_up, session
 
     _, reg, company, settings = shop
@@ -369,8 +371,13 @@ def test_sessions_inventory_audit_and_read_model_pages(shop, web_app, engine):
     session(engine, reg, company)
     client = admin_client(web_app, engine)
     listing = client.get("/admin/sessions").get_data(as_text=True)
-    link = re.search(r'href="(/admin/sessions/[0-9a-f-]+)"', listing).group(1)
-    one = client.get(link).get_data(as_text=True)
+    return client, re.search(r'href="/admin/sessions/([0-9a-f-]+)"', listing).group(1)
+
+
+def test_sessions_inventory_audit_and_read_model_pages(shop, web_app, engine):
+    reg = shop[1]
+    client, session_id = after_a_session(shop, web_app, engine)
+    one = client.get(f"/admin/sessions/{session_id}").get_data(as_text=True)
     assert "request and response" in one and "InvoiceAdd" not in one  # the XML is one click on
     assert client.get("/admin/sessions/ffffffff").status_code == 404
 
@@ -485,14 +492,9 @@ def test_every_field_of_every_page_has_a_label_and_no_page_repeats_a_secret(shop
     from lxml import html as lxml_html
 
     from tests.helpers import API_PASSWORD
-    from tests.test_transfers_invoices import caught_up, session
 
-    _, reg, company, settings = shop
-    caught_up(engine, settings)
-    session(engine, reg, company)
-    client = admin_client(web_app, engine)
-    listed = client.get("/admin/sessions").get_data(as_text=True)
-    session_id = re.search(r'href="/admin/sessions/([0-9a-f-]+)"', listed).group(1)
+    reg = shop[1]
+    client, session_id = after_a_session(shop, web_app, engine)
     exchange_id = engine.get_session(session_id)["exchanges"][0]["id"]
     refs = {"ref": reg.connector_id, "kind": "invoices", "category": "billing-codes",
             "exchange_id": exchange_id}  # fmt: skip
@@ -548,7 +550,7 @@ FIELDS = (
 def test_hostile_input_to_any_admin_page_is_refused_cleanly_and_changes_nothing(
     shop, web_app, engine
 ):
-    from tests.test_hostile_input import stored
+    from tests.helpers import log_size as stored
 
     _, reg, company, settings = shop
     client = admin_client(web_app, engine)

@@ -19,7 +19,7 @@ import tests.qbsim.webconnector as webconnector
 from engine.application import TransferEngine
 from tests.conftest import POSTGRES_URL, _dsn, postgres_or_skip
 from tests.crash import boundaries, fresh_store, prepare, run_once
-from tests.helpers import API_PASSWORD, free_port, soap_call
+from tests.helpers import API_PASSWORD, soap_call
 from web import create_app
 
 STRIDE = 15
@@ -69,7 +69,7 @@ def test_each_soap_call_of_a_full_session_commits_at_most_once(tmp_path, monkeyp
     """Why both sides of each call are every boundary there is: a call stores what it did in
     one transaction or none, so a kill inside one is a kill before it (nothing committed) or
     after it (committed, the answer lost)."""
-    shop = prepare(None, tmp_path, free_port())
+    shop = prepare(None, tmp_path)
     client = create_app(shop.settings).test_client()
     saves: list[int] = []
     real_save = TransferEngine.save

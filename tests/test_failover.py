@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import time
 
-from projections.runtime import READ_MODELS, open_view, read_model_status
+from projections.runtime import READ_MODELS, open_view
 from projections.verify import verify
 from projections.writer import runner_alive
+from tests.helpers import read_models_at_head
 from tests.test_rebuild import Pages
 from tests.test_scheduler import _wait_for_line, _worker
 
 TAKEOVER_LIMIT = 60.0  # seconds: the "within a minute"
-
-
-def caught_up(settings, engine) -> bool:
-    return all(read_model_status(settings, engine, name)["lag"] == 0 for name in READ_MODELS)
 
 
 def test_a_killed_workers_read_models_are_taken_over_and_nothing_is_lost_or_doubled(
@@ -39,14 +36,14 @@ def test_a_killed_workers_read_models_are_taken_over_and_nothing_is_lost_or_doub
         first.wait(10)
         killed_at = time.monotonic()
         pages.add(20)
-        while not caught_up(settings, engine):
+        while not read_models_at_head(settings, engine):
             waited = time.monotonic() - killed_at
             assert waited < TAKEOVER_LIMIT, f"no worker took over in {waited:.0f} s"
             time.sleep(0.2)
         assert all(runner_alive(engine, m.name) for m in READ_MODELS.values())
         pages.add(5)  # and the survivor goes on following the log
         deadline = time.monotonic() + 20
-        while not caught_up(settings, engine):
+        while not read_models_at_head(settings, engine):
             assert time.monotonic() < deadline, "the survivor stopped following the log"
             time.sleep(0.1)
     finally:

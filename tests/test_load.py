@@ -9,7 +9,8 @@ The bounded form (CI) runs 8 connectors; `pytest --full-proofs` runs the benchma
 from __future__ import annotations
 
 from tests.bench_load import main
-from tests.conftest import postgres_or_skip, postgres_schema
+from tests.conftest import POSTGRES_URL, postgres_or_skip
+from tests.helpers import fresh_schema
 
 
 def test_many_web_connectors_at_once_lose_nothing_and_double_nothing(request, capsys):
@@ -17,8 +18,8 @@ def test_many_web_connectors_at_once_lose_nothing_and_double_nothing(request, ca
     full = request.config.getoption("full_proofs")
     size = [] if full else ["--connectors", "8", "--pairs", "2", "--sessions", "3",
                             "--invoices", "5", "--spread", "1", "--interval", "0.5"]  # fmt: skip
-    with postgres_schema() as url:
-        figures = main(["--database-url", url.split("&")[0], *size])
+    with fresh_schema(POSTGRES_URL) as url:  # the servers' own pool sizes, as in production
+        figures = main(["--database-url", url, *size])
     assert figures["first_handshakes"] == {"completed": figures["connectors"]}
     assert figures["errors"] == 0, figures["updates"]
     assert figures["invoices_in_quickbooks"] == figures["invoices_expected"]

@@ -4,7 +4,6 @@ doubt; and two workers running the jobs one at a time, the survivor taking over.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 
 from engine.commanding import utcnow
 from projections.runtime import fresh_view
-from tests.helpers import API_PASSWORD, run_session
+from tests.helpers import API_PASSWORD, process_env, run_session
 from tests.test_transfers_invoices import (
     DEMO_READY,
     caught_up,
@@ -178,18 +177,10 @@ def test_a_job_missed_while_nothing_ran_runs_once_at_start_up(shop, clock):
 
 
 def _worker(settings, cwd: Path) -> subprocess.Popen:
-    repo = Path(__file__).resolve().parents[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "QBTRANSFER_HOME": str(settings.base_dir),
-        "PYTHONPATH": str(repo),
-        "PYTHONUNBUFFERED": "1",
-    }
     return subprocess.Popen(
         [sys.executable, "-m", "web.cli", "worker"],
         cwd=cwd,
-        env=env,
+        env=process_env(settings, PYTHONUNBUFFERED="1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -18,6 +18,11 @@ from engine.errors import ConfigurationError
 from engine.sqlite_store import is_sqlite
 from engine.text import excerpt
 
+# The PostgreSQL store's PERSISTENCE_MODULE topic: named, not imported, so that a SQLite
+# deployment never loads psycopg.
+POSTGRES_STORE = "engine.postgres_store:SerializedPostgresFactory"
+
+
 DEFAULT_SQLITE_PATH = Path("var") / "qbtransfer.sqlite3"
 DEFAULT_PORT = 8000
 METRICS_MODES = ("off", "on", "token")
@@ -26,6 +31,11 @@ LOG_FORMATS = ("text", "json")
 # The application name fixes PostgreSQL table names (transferengine_events, ...) and the prefix
 # of application-specific environment keys; it must not follow a class rename.
 APPLICATION_NAME = "TransferEngine"
+
+
+def is_postgres(env: Mapping[str, str]) -> bool:
+    """Whether an eventsourcing environment is a PostgreSQL store's."""
+    return env.get("PERSISTENCE_MODULE") in (POSTGRES_STORE, "eventsourcing.postgres")
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,7 @@ def database_env(database_url: str | None, base_dir: Path) -> dict[str, str]:
             raise ConfigurationError("DATABASE_URL for PostgreSQL must name a database")
         query = parse_qs(parts.query)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": POSTGRES_STORE,
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),

@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder, SQLiteTransaction
+
+from engine.settings import is_postgres
 
 Statement = tuple[str, Sequence[Any] | Iterable[Sequence[Any]], bool]  # sql, params, many
 
@@ -317,11 +319,11 @@ class ReadModelView(TrackingRecorder):
 
 
 def concrete_view(
-    view: type[ReadModelView], persistence_module: str, *, shadow: bool = False
+    view: type[ReadModelView], env: Mapping[str, str], *, shadow: bool = False
 ) -> type:
-    """The read model `view` on the database `persistence_module` names (its rebuild's
-    shadow, with `shadow`)."""
-    if persistence_module == "eventsourcing.postgres":
+    """The read model `view` on the database the eventsourcing environment `env` configures
+    (its rebuild's shadow, with `shadow`)."""
+    if is_postgres(env):
         from projections.postgres import PostgresReadModel
 
         base: type = PostgresReadModel

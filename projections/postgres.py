@@ -12,6 +12,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Composed
 
+from engine.postgres_store import serialized
 from projections.base import SHADOW, ReadModelView, Statement
 
 
@@ -25,6 +26,8 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModelView):
             self.check_identifier_length(f"{self.prefix}_{name}{SHADOW}_pkey")
         # The library's create_table() wants psycopg SQL objects, not plain strings.
         self.sql_create_statements.extend(Composed([SQL(s)]) for s in self._create_statements())
+        # A status page may open a read model while its runner creates it (engine.postgres_store).
+        self.sql_create_statements[:] = serialized(self.sql_create_statements, datastore.schema)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         ReadModelView.insert_tracking(self, tracking)

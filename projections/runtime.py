@@ -81,7 +81,7 @@ def open_view(settings: Settings, name: str, *, shadow: bool = False) -> Any:
 
 def open_model_view(model: ReadModel, env: dict[str, str], *, shadow: bool = False) -> Any:
     """`model`'s view in the database `env` configures (the store's, or another one)."""
-    view_class = concrete_view(model.view, env["PERSISTENCE_MODULE"], shadow=shadow)
+    view_class = concrete_view(model.view, env, shadow=shadow)
     factory = InfrastructureFactory.construct(env=Environment(model.name, env))
     try:
         return factory.tracking_recorder(view_class)

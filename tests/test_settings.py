@@ -30,7 +30,7 @@ def test_sqlite_urls_relative_and_absolute(tmp_path: Path):
 
 def test_postgres_urls():
     env = database_env("postgresql://qb:s%40cret@db.internal:5433/qbt?schema=tenant1", Path("."))
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "engine.postgres_store:SerializedPostgresFactory"
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("qb", "s@cret")
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.internal",

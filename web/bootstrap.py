@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.application import TransferEngine
 from engine.commanding import utcnow
-from engine.settings import Settings
+from engine.settings import Settings, is_postgres
 from projections.ports import ListsDirectory, PsaRecordsCatalog, TransfersQueue
 from web.database import prepare_postgres
 
@@ -25,10 +25,7 @@ def bootstrap(
     empty store (a command run from the wrong folder, a mistyped DATABASE_URL)."""
     settings = settings or Settings.from_env()
     env = settings.eventstore_env()
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        existed = prepare_postgres(env)
-    else:
-        existed = Path(env["SQLITE_DBNAME"]).exists()
+    existed = prepare_postgres(env) if is_postgres(env) else Path(env["SQLITE_DBNAME"]).exists()
     ports = ListsDirectory(settings), PsaRecordsCatalog(settings), TransfersQueue(settings)
     engine = TransferEngine(
         env=env,

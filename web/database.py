@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from engine.errors import ConfigurationError
-from engine.settings import APPLICATION_NAME, Settings
+from engine.settings import APPLICATION_NAME, Settings, is_postgres
 
 if TYPE_CHECKING:
     from engine.application import TransferEngine
@@ -24,6 +24,8 @@ def prepare_postgres(env: dict[str, Any]) -> bool:
     True when the store's tables already exist there (False: a new, empty store)."""
     import psycopg  # only PostgreSQL deployments need it loaded
     from psycopg import sql
+
+    from engine.postgres_store import ddl_lock
 
     where = (
         f"PostgreSQL at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}, database "
@@ -40,9 +42,11 @@ def prepare_postgres(env: dict[str, Any]) -> bool:
             autocommit=True,
         ) as connection:
             schema = env.get("POSTGRES_SCHEMA") or "public"
-            connection.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-            )
+            with connection.transaction():  # processes booting together (engine.postgres_store)
+                connection.execute(ddl_lock(schema))
+                connection.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
             found = connection.execute(
                 "SELECT to_regclass(%s)", [f'"{schema}".{_events_table()}']
             ).fetchone()
@@ -106,7 +110,7 @@ def store_stats(settings: Settings, engine: TransferEngine) -> StoreStats:
     """The number of stored events and the bytes the store takes (with the read models)."""
     recorder: Any = engine.recorder
     env = settings.eventstore_env()
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+    if is_postgres(env):
         from psycopg import sql
 
         schema = env.get("POSTGRES_SCHEMA") or "public"

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 from werkzeug.serving import make_server
 
-from tests.helpers import API_PASSWORD, demo_company, make_api_user
+from tests.helpers import API_PASSWORD, demo_company, make_api_user, wait_read_models_at_head
 from tests.qbsim.webconnector import WebConnectorSim
 from tests.test_admin_pages import ADMIN_PASSWORD
 
@@ -67,7 +67,7 @@ def shoot(page, name: str) -> None:
 
 
 def test_the_admin_journey_from_sign_in_to_an_invoice_in_quickbooks(
-    chromium, site, engine, tmp_path
+    chromium, site, engine, settings, tmp_path
 ):
     """Sign in, create the first connector, download its .qwc, let QBWC link the company file,
     map what the readiness check asks for, enable invoices after seeing the check and the
@@ -145,7 +145,10 @@ def test_the_admin_journey_from_sign_in_to_an_invoice_in_quickbooks(
     page.get_by_role("button", name="Enable and queue").click()
     assert "Enabled: Transfer Invoices" in page.get_by_role("status").first.inner_text()
 
-    # QBWC's next run transfers them; the history shows them and each attempt's qbXML.
+    # QBWC's next run transfers them; the history shows them and each attempt's qbXML. A QBWC
+    # call reads the queue as the runner has applied it, without waiting (projections.ports):
+    # the admin's click on Update Selected comes well after the runner's tenth of a second.
+    assert wait_read_models_at_head(settings)
     assert sim.run().outcome == "completed"
     assert len(company.txns["Invoice"]) == 2
     page.get_by_role("link", name="Transfer history").click()

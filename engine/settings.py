@@ -22,7 +22,6 @@ from engine.text import excerpt
 # deployment never loads psycopg.
 POSTGRES_STORE = "engine.postgres_store:SerializedPostgresFactory"
 
-
 DEFAULT_SQLITE_PATH = Path("var") / "qbtransfer.sqlite3"
 DEFAULT_PORT = 8000
 METRICS_MODES = ("off", "on", "token")

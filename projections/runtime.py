@@ -86,8 +86,9 @@ def open_model_view(model: ReadModel, env: dict[str, str], *, shadow: bool = Fal
     try:
         return factory.tracking_recorder(view_class)
     except IntegrityError:
-        # Two processes created the tables at once and the other one recorded the schema's
-        # marker first: the tables are there now.
+        # Two processes found no tables and created them, one after the other (on PostgreSQL
+        # under engine.postgres_store's lock), and the other one recorded the library's
+        # tracking marker first: the tables are there now.
         return factory.tracking_recorder(view_class)
 
 

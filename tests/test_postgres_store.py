@@ -99,6 +99,8 @@ def test_creating_tables_waits_for_the_schemas_lock_and_then_finds_them(new_sche
     holder = psycopg.connect(BASE, autocommit=True)
     lock = [DDL_LOCK_CLASS, new_schema]
     try:
+        # The schema, and nothing in it: whichever opener gets the lock first finds it.
+        holder.execute(f'CREATE SCHEMA "{new_schema}"')
         holder.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
         done: list[list[BaseException]] = []
         runner = threading.Thread(target=lambda: done.append(_run_together(openers)))
@@ -112,8 +114,8 @@ def test_creating_tables_waits_for_the_schemas_lock_and_then_finds_them(new_sche
             ).fetchone()
             return row[0] if row else 0
 
-        # Before the schema exists, every one of them (creating the schema, or the store's
-        # tables, or a read model's) waits for the lock.
+        # Every one of them, making sure of the schema, creating the store's tables or a read
+        # model's, waits for the lock.
         wait_until(lambda: waiting() == len(openers), "every opener waiting for the lock")
         assert not done
         holder.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)

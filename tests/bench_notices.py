@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from engine.settings import Settings
+from tests.crash import fresh_store
 from tests.helpers import run_session
 from tests.test_transfers_invoices import DEMO, caught_up, synced_demo
 from web.background import start_background
@@ -54,19 +54,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--trials", type=int, default=5)
     args = parser.parse_args(argv)
     seconds = []
-    for n in range(args.trials):
-        workdir = Path(tempfile.mkdtemp(prefix="qbt-notices-"))
-        if args.database_url:
-            import psycopg
-
-            schema = f"bench_notices_{int(time.time())}_{n}"
-            base = args.database_url.split("?")[0]
-            with psycopg.connect(base, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')
-            url = f"{base}?schema={schema}"
-        else:
-            url = f"sqlite:///{workdir / 'events.sqlite3'}"
-        seconds.append(trial(url, workdir))
+    for _ in range(args.trials):
+        with fresh_store(args.database_url) as (url, workdir):
+            seconds.append(trial(url or f"sqlite:///{workdir / 'events.sqlite3'}", workdir))
     result = {
         "trials": len(seconds),
         "median_s": round(statistics.median(seconds), 2),

@@ -221,17 +221,19 @@ def wait_read_models_at_head(settings: Settings, timeout: float = 20.0) -> bool:
 
 
 @contextlib.contextmanager
-def fresh_schema(base_url: str) -> Iterator[str]:
+def fresh_schema(base_url: str, *, create: bool = True) -> Iterator[str]:
     """A fresh schema in the PostgreSQL database `base_url` names, dropped afterwards; yields
-    a DATABASE_URL pointing at it."""
+    a DATABASE_URL pointing at it. With `create` false the schema does not exist yet: the
+    store makes it on first use."""
     import uuid
 
     import psycopg
 
     base = base_url.split("?", 1)[0]
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
+    if create:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield f"{base}?schema={schema}"
     finally:

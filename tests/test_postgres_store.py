@@ -5,7 +5,6 @@ schema, a status page opening a read model while its runner creates it (engine.p
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -15,30 +14,21 @@ from engine.postgres_store import DDL_LOCK_CLASS
 from engine.settings import Settings
 from projections.runtime import READ_MODELS, open_view
 from tests.conftest import POSTGRES_URL, postgres_or_skip
+from tests.helpers import fresh_schema
 from tests.test_read_model_writer import wait_until
 from web.bootstrap import bootstrap
 
-BASE = POSTGRES_URL.split("?", 1)[0]
-
 
 @pytest.fixture
-def new_schema() -> Iterator[str]:
-    """The name of a schema that does not exist yet (dropped afterwards)."""
+def new_store(tmp_path) -> Iterator[Settings]:
+    """Settings for a store whose schema does not exist yet (dropped afterwards)."""
     postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        yield schema
-    finally:
-        with psycopg.connect(BASE, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def _settings(schema: str, tmp_path) -> Settings:
-    return Settings(
-        database_url=f"{BASE}?schema={schema}&pool_size=1&max_overflow=2",
-        public_url="https://qb.example.com",
-        base_dir=tmp_path,
-    )
+    with fresh_schema(POSTGRES_URL, create=False) as url:
+        yield Settings(
+            database_url=f"{url}&pool_size=1&max_overflow=2",
+            public_url="https://qb.example.com",
+            base_dir=tmp_path,
+        )
 
 
 def _store(settings: Settings) -> list[Callable[[], None]]:
@@ -80,8 +70,8 @@ def _run_together(openers: list[Callable[[], None]]) -> list[BaseException]:
     return errors
 
 
-def test_the_store_and_every_read_model_are_created_by_many_processes_at_once(new_schema, tmp_path):
-    settings = _settings(new_schema, tmp_path)
+def test_the_store_and_every_read_model_are_created_by_many_processes_at_once(new_store):
+    settings = new_store
     assert _run_together(_store(settings)) == []
     assert _run_together(_read_models(settings)) == []
     engine = bootstrap(settings)
@@ -93,14 +83,15 @@ def test_the_store_and_every_read_model_are_created_by_many_processes_at_once(ne
     assert _run_together(_store(settings) + _read_models(settings)) == []
 
 
-def test_creating_tables_waits_for_the_schemas_lock_and_then_finds_them(new_schema, tmp_path):
-    settings = _settings(new_schema, tmp_path)
+def test_creating_tables_waits_for_the_schemas_lock_and_then_finds_them(new_store):
+    settings = new_store
+    schema = settings.eventstore_env()["POSTGRES_SCHEMA"]
     openers = _store(settings) + _read_models(settings)
-    holder = psycopg.connect(BASE, autocommit=True)
-    lock = [DDL_LOCK_CLASS, new_schema]
+    holder = psycopg.connect(POSTGRES_URL.split("?", 1)[0], autocommit=True)
+    lock = [DDL_LOCK_CLASS, schema]
     try:
         # The schema, and nothing in it: whichever opener gets the lock first finds it.
-        holder.execute(f'CREATE SCHEMA "{new_schema}"')
+        holder.execute(f'CREATE SCHEMA "{schema}"')
         holder.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
         done: list[list[BaseException]] = []
         runner = threading.Thread(target=lambda: done.append(_run_together(openers)))

@@ -182,16 +182,16 @@ class CrashingSim(WebConnectorSim):
     def _call(self, method: str, **params: object):  # type: ignore[no-untyped-def]
         self.made += 1
         self.methods.append(method)
-        hit = self.at is not None and self.at.call == self.made
-        assert not hit or self.at is None or self.at.method == method, "the session changed"
-        if hit and self.at is not None and self.at.side == "before":
+        at = self.at if self.at is not None and self.at.call == self.made else None
+        assert at is None or at.method == method, "the session changed"
+        if at is not None and at.side == "before":
             self.processes.kill()
         if method == "receiveResponseXML" and "AddRq" in self._request:
             self.after_adds.append(self.made)
         answer = super()._call(method, **params)
         if method == "sendRequestXML":
             self._request = answer or ""
-        if hit and self.at is not None and self.at.side == "after" and self.processes.kill():
+        if at is not None and at.side == "after" and self.processes.kill():
             raise TransportError(
                 "The underlying connection was closed: the connection was closed unexpectedly."
             )
